@@ -1,0 +1,332 @@
+/* endpoint.c - one client connection (or tap) of a port.
+ *
+ * Receiving: frames are read in batches (recvmmsg) and handed to
+ * forward_frame().  Sending never blocks: a frame goes straight to the
+ * socket when its queue is empty; when the client is slow it waits in a
+ * bounded per-endpoint ring and is flushed on EPOLLOUT.  Only a full
+ * ring drops, and every drop is counted on the endpoint and its port.
+ */
+#include "switch.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* ---- output ring: records of [u16 length][frame] ---- */
+struct outq {
+	size_t cap, head, tail;
+	size_t frames, bytes;
+	uint8_t buf[];
+};
+#define WRAP_MARK 0xffff
+
+static struct outq *outq_new(size_t cap)
+{
+	struct outq *q = malloc(sizeof(*q) + cap);
+	if (q) {
+		q->cap = cap;
+		q->head = q->tail = q->frames = q->bytes = 0;
+	}
+	return q;
+}
+
+static void put16(uint8_t *p, size_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static size_t get16(const uint8_t *p) { return (size_t)p[0] << 8 | p[1]; }
+
+static int outq_push(struct outq *q, const uint8_t *f, size_t len)
+{
+	size_t need = 2 + len;
+
+	if (q->frames == 0)
+		q->head = q->tail = 0;
+	if (q->frames > 0 && q->tail <= q->head) { /* wrapped: free space in the middle */
+		if (q->tail + need > q->head)
+			return -1;
+	} else if (q->tail + need > q->cap) { /* no room at the end: wrap */
+		if (need >= q->head) /* keep tail != head while not empty */
+			return -1;
+		if (q->cap - q->tail >= 2)
+			put16(q->buf + q->tail, WRAP_MARK);
+		q->tail = 0;
+	}
+	put16(q->buf + q->tail, len);
+	memcpy(q->buf + q->tail + 2, f, len);
+	q->tail += need;
+	q->frames++;
+	q->bytes += len;
+	return 0;
+}
+
+static const uint8_t *outq_front(struct outq *q, size_t *len)
+{
+	if (q->cap - q->head < 2 || get16(q->buf + q->head) == WRAP_MARK)
+		q->head = 0;
+	*len = get16(q->buf + q->head);
+	return q->buf + q->head + 2;
+}
+
+static void outq_pop(struct outq *q, size_t len)
+{
+	q->head += 2 + len;
+	q->frames--;
+	q->bytes -= len;
+}
+
+/* ---- endpoints that failed while we were iterating: closed later ---- */
+static struct endpoint **doomed;
+static size_t ndoomed, capdoomed;
+
+static void ep_doom(struct endpoint *ep)
+{
+	for (size_t i = 0; i < ndoomed; i++)
+		if (doomed[i] == ep)
+			return;
+	if (ndoomed == capdoomed) {
+		size_t cap = capdoomed ? capdoomed * 2 : 8;
+		struct endpoint **d = realloc(doomed, cap * sizeof(*d));
+		if (!d)
+			return; /* it will be closed on its control EOF instead */
+		doomed = d;
+		capdoomed = cap;
+	}
+	doomed[ndoomed++] = ep;
+}
+
+void ep_reap(void)
+{
+	while (ndoomed > 0)
+		ep_close(doomed[--ndoomed], "data socket gone");
+}
+
+void ep_reap_free(void)
+{
+	free(doomed);
+	doomed = NULL;
+	ndoomed = capdoomed = 0;
+}
+
+static int is_fatal_send_error(int err)
+{
+	return err == ECONNREFUSED || err == ENOTCONN || err == EPIPE ||
+	       err == EBADF || err == EIO || err == EDESTADDRREQ;
+}
+
+static void ep_count_drop(struct endpoint *ep)
+{
+	ep->drops++;
+	ep->port->drops++;
+}
+
+int ep_send(struct endpoint *ep, const uint8_t *f, size_t len)
+{
+	if (ep->data.fd < 0)
+		return -1;
+	if (!ep->q || ep->q->frames == 0) {
+		ssize_t n = ep->kind == EP_TAP ? write(ep->data.fd, f, len)
+					       : send(ep->data.fd, f, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n >= 0)
+			return 0;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS && errno != EINTR) {
+			if (ep->kind == EP_UNIX && is_fatal_send_error(errno))
+				ep_doom(ep);
+			ep_count_drop(ep);
+			return -1;
+		}
+	}
+	if (!ep->q && !(ep->q = outq_new(sw.queue_bytes))) {
+		ep_count_drop(ep);
+		return -1;
+	}
+	if (outq_push(ep->q, f, len) < 0) {
+		ep_count_drop(ep);
+		return -1;
+	}
+	loop_mod(&ep->data, EPOLLIN | EPOLLOUT);
+	return 0;
+}
+
+static void ep_flush(struct endpoint *ep)
+{
+	struct outq *q = ep->q;
+
+	while (q && q->frames > 0) {
+		size_t len;
+		const uint8_t *f = outq_front(q, &len);
+		ssize_t n = ep->kind == EP_TAP ? write(ep->data.fd, f, len)
+					       : send(ep->data.fd, f, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EINTR)
+				return;
+			if (ep->kind == EP_UNIX && is_fatal_send_error(errno)) {
+				ep_doom(ep);
+				return;
+			}
+			ep_count_drop(ep); /* e.g. EMSGSIZE: skip this one */
+		}
+		outq_pop(q, len);
+	}
+	loop_mod(&ep->data, EPOLLIN);
+}
+
+/* ---- receiving ---- */
+#define RXBUF (SW_HEADROOM + VDE_FRAME_MAX + 64)
+static uint8_t (*rxbufs)[RXBUF];
+
+static void rx_frame(struct endpoint *ep, uint8_t *buf, ssize_t n, int truncated)
+{
+	if (n < ETH_HDR_LEN || truncated || (size_t)n > sw.max_frame) {
+		ep->port->drops++; /* runt or giant: counted, not forwarded */
+		return;
+	}
+	forward_frame(ep->port, buf + SW_HEADROOM, (size_t)n);
+}
+
+static void ep_receive_sock(struct endpoint *ep)
+{
+	struct mmsghdr msgs[SW_BATCH];
+	struct iovec iov[SW_BATCH];
+	int n;
+
+	for (int i = 0; i < SW_BATCH; i++) {
+		iov[i].iov_base = rxbufs[i] + SW_HEADROOM;
+		iov[i].iov_len = VDE_FRAME_MAX + 1; /* one more: detects giants */
+		memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	n = recvmmsg(ep->data.fd, msgs, SW_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_debug("recv port %d:", ep->port->index);
+		return;
+	}
+	for (int i = 0; i < n && ep->data.fd >= 0; i++) {
+		/* A zero-length datagram is vde2's "closing" hint: ignore. */
+		if (msgs[i].msg_len == 0)
+			continue;
+		rx_frame(ep, rxbufs[i], (ssize_t)msgs[i].msg_len,
+			 (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0);
+	}
+}
+
+static void ep_receive_tap(struct endpoint *ep)
+{
+	for (int i = 0; i < SW_BATCH && ep->data.fd >= 0; i++) {
+		ssize_t n = read(ep->data.fd, rxbufs[0] + SW_HEADROOM, VDE_FRAME_MAX + 1);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR) {
+				log_err("read tap %s:", ep->descr);
+				ep_doom(ep);
+			}
+			return;
+		}
+		if (n == 0) {
+			ep_doom(ep);
+			return;
+		}
+		rx_frame(ep, rxbufs[0], n, 0);
+	}
+}
+
+static void ep_data_event(struct watch *w, uint32_t events)
+{
+	struct endpoint *ep = (struct endpoint *)((char *)w - offsetof(struct endpoint, data));
+
+	if (events & EPOLLOUT)
+		ep_flush(ep);
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+		if (ep->kind == EP_TAP)
+			ep_receive_tap(ep);
+		else
+			ep_receive_sock(ep);
+	}
+	ep_reap();
+}
+
+static void ep_ctl_event(struct watch *w, uint32_t events)
+{
+	struct endpoint *ep = (struct endpoint *)((char *)w - offsetof(struct endpoint, ctl));
+	char buf[512];
+	ssize_t n;
+
+	(void)events;
+	/* After the handshake the control connection is silent; anything a
+	 * client still sends is read and ignored, EOF means it left. */
+	n = recv(w->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+		return;
+	ep_close(ep, n == 0 ? "left" : "control connection error");
+	ep_reap();
+}
+
+struct endpoint *ep_new(enum ep_kind kind, int datafd, int ctlfd, uid_t uid,
+			const char *descr, const char *path)
+{
+	struct endpoint *ep = calloc(1, sizeof(*ep));
+
+	if (!rxbufs && !(rxbufs = malloc(sizeof(*rxbufs) * SW_BATCH)))
+		goto fail;
+	if (!ep || !(ep->descr = strdup(descr ? descr : "")))
+		goto fail;
+	ep->kind = kind;
+	ep->uid = uid;
+	ep->id = ctlfd >= 0 ? ctlfd : datafd;
+	ep->data.fd = ep->ctl.fd = -1;
+	snprintf(ep->path, sizeof(ep->path), "%s", path ? path : "");
+	if (loop_add(&ep->data, datafd, EPOLLIN, ep_data_event) < 0)
+		goto fail;
+	if (ctlfd >= 0 && loop_add(&ep->ctl, ctlfd, EPOLLIN | EPOLLRDHUP, ep_ctl_event) < 0) {
+		loop_del(&ep->data);
+		goto fail;
+	}
+	return ep;
+fail:
+	log_err("cannot add endpoint: out of memory or fds");
+	if (ep)
+		free(ep->descr);
+	free(ep);
+	return NULL;
+}
+
+void ep_close(struct endpoint *ep, const char *why)
+{
+	if (ep->data.fd < 0 && ep->ctl.fd < 0)
+		return; /* already closed in this batch */
+	log_info("port %d: endpoint %d %s (%s)", ep->port ? ep->port->index : -1, ep->id,
+		 why, ep->descr);
+	for (size_t i = 0; i < ndoomed; i++) /* not twice */
+		if (doomed[i] == ep)
+			doomed[i] = doomed[--ndoomed];
+	if (ep->port)
+		port_detach(ep);
+	if (ep->data.fd >= 0) {
+		int fd = ep->data.fd;
+		loop_del(&ep->data);
+		close(fd);
+	}
+	if (ep->ctl.fd >= 0) {
+		int fd = ep->ctl.fd;
+		loop_del(&ep->ctl);
+		close(fd);
+	}
+	if (ep->path[0])
+		unlink(ep->path);
+	free(ep->q);
+	free(ep->descr);
+	ep->q = NULL;
+	ep->descr = NULL;
+	loop_defer_free(ep);
+}
+
+void ep_free_buffers(void)
+{
+	free(rxbufs);
+	rxbufs = NULL;
+	ep_reap_free();
+}

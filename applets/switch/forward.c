@@ -1,0 +1,130 @@
+/* forward.c - where a frame goes.
+ *
+ * In hub mode: every other port.  As a switch: classify the VLAN, learn
+ * the source, then send to the one port that knows the destination, or
+ * flood to every other port of the VLAN.  Never back to the input port:
+ * that is what makes several cables on one port (a cable group) safe.
+ * Tags are added or stripped per output port; the frame is rewritten in
+ * place (buffers have SW_HEADROOM bytes in front), so it is copied once,
+ * into the kernel.
+ */
+#include "switch.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+static void port_out(struct port *p, const uint8_t *f, size_t len)
+{
+	p->out_pkts++;
+	p->out_bytes += len;
+	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
+		ep_send(ep, f, len);
+}
+
+static int is_tagged(const uint8_t *f)
+{
+	return ((const struct eth_hdr *)f)->type == htons(ETH_TYPE_VLAN);
+}
+
+/* Insert a tag into the headroom: returns the new start of the frame. */
+static uint8_t *tag_add(uint8_t *f, size_t *len, int vid)
+{
+	uint8_t *n = f - ETH_VLAN_TAG_LEN;
+	uint16_t tpid = htons(ETH_TYPE_VLAN), tci = htons((uint16_t)vid);
+
+	memmove(n, f, 12);
+	memcpy(n + 12, &tpid, 2);
+	memcpy(n + 14, &tci, 2);
+	*len += ETH_VLAN_TAG_LEN;
+	return n;
+}
+
+static uint8_t *tag_strip(uint8_t *f, size_t *len)
+{
+	uint8_t *n = f + ETH_VLAN_TAG_LEN;
+
+	memmove(n, f, 12);
+	*len -= ETH_VLAN_TAG_LEN;
+	if (*len < ETH_MIN_FRAME) { /* keep the 60-byte minimum */
+		memset(n + *len, 0, ETH_MIN_FRAME - *len);
+		*len = ETH_MIN_FRAME;
+	}
+	return n;
+}
+
+static uint8_t *convert(uint8_t *f, size_t *len, int want_tag, int vid)
+{
+	if (want_tag && !is_tagged(f))
+		return tag_add(f, len, vid);
+	if (!want_tag && is_tagged(f))
+		return tag_strip(f, len);
+	return f;
+}
+
+static void hub_flood(struct port *in, const uint8_t *f, size_t len)
+{
+	for (int i = 1; i <= numports; i++)
+		if (ports[i] != in && port_active(ports[i]))
+			port_out(ports[i], f, len);
+}
+
+/* Flood in a VLAN: ports wanting the frame as it is first, then convert
+ * it once and serve the others. */
+static void vlan_flood(struct port *in, uint8_t *f, size_t len, int vid)
+{
+	int tagged = is_tagged(f), others = 0;
+
+	for (int i = 0; i <= numports; i++) {
+		struct port *p = ports[i];
+		int eg;
+		if (p == in || !port_active(p) || (eg = vlan_egress(p, vid)) < 0)
+			continue;
+		if (eg == tagged)
+			port_out(p, f, len);
+		else
+			others = 1;
+	}
+	if (!others)
+		return;
+	f = convert(f, &len, !tagged, vid);
+	for (int i = 0; i <= numports; i++) {
+		struct port *p = ports[i];
+		if (p != in && port_active(p) && vlan_egress(p, vid) == !tagged)
+			port_out(p, f, len);
+	}
+}
+
+void forward_frame(struct port *in, uint8_t *f, size_t len)
+{
+	const struct eth_hdr *h = (const void *)f;
+	int vid, dst;
+
+	if (len < ETH_MIN_FRAME) { /* pad runts like vde2 >= 2.3.3 */
+		memset(f + len, 0, ETH_MIN_FRAME - len);
+		len = ETH_MIN_FRAME;
+	}
+	in->in_pkts++;
+	in->in_bytes += len;
+	if (sw.hub) {
+		hub_flood(in, f, len);
+		return;
+	}
+	vid = vlan_ingress(in, f, len);
+	if (vid < 0) {
+		in->drops++;
+		return;
+	}
+	if (!(h->src[0] & 1))
+		mac_learn(h->src, vid, in->index, sw_now());
+	dst = (h->dst[0] & 1) ? -1 : mac_lookup(h->dst, vid);
+	if (dst < 0) {
+		vlan_flood(in, f, len, vid);
+		return;
+	}
+	struct port *out = dst <= numports ? ports[dst] : NULL;
+	int eg;
+	if (out == in || !port_active(out) || (eg = vlan_egress(out, vid)) < 0)
+		return;
+	f = convert(f, &len, eg, vid);
+	port_out(out, f, len);
+}

@@ -1,0 +1,198 @@
+/* port.c - the port table: numbering like vde2 (user ports 1..N, the
+ * special port 0), allocation of a free port, several endpoints on one
+ * port (same user: VDE1 cable groups), access control, counters. */
+#include "switch.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct port **ports;
+int numports;
+
+int ports_init(int n)
+{
+	ports = calloc((size_t)n + 1, sizeof(*ports));
+	if (!ports)
+		return -1;
+	numports = n;
+	return 0;
+}
+
+void ports_free(void)
+{
+	for (int i = 0; i <= numports; i++)
+		if (ports[i]) {
+			free(ports[i]->tagged);
+			free(ports[i]);
+		}
+	free(ports);
+	ports = NULL;
+}
+
+int ports_resize(int n)
+{
+	struct port **np;
+
+	if (n < 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (int i = n + 1; i <= numports; i++)
+		if (ports[i]) {
+			errno = EADDRINUSE;
+			return -1;
+		}
+	np = realloc(ports, ((size_t)n + 1) * sizeof(*np));
+	if (!np)
+		return -1;
+	for (int i = numports + 1; i <= n; i++)
+		np[i] = NULL;
+	ports = np;
+	numports = n;
+	return 0;
+}
+
+struct port *port_create(int index, int allocatable)
+{
+	struct port *p;
+
+	if (index < 0 || index > numports) {
+		errno = ENXIO;
+		return NULL;
+	}
+	if (ports[index]) {
+		errno = EEXIST;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->index = index;
+	p->curuser = (uid_t)-1;
+	p->ac_user = (uid_t)-1;
+	p->ac_group = (gid_t)-1;
+	p->allocatable = allocatable;
+	p->untagged_vlan = 0;
+	ports[index] = p;
+	return p;
+}
+
+int port_remove(int index)
+{
+	struct port *p;
+
+	if (index < 0 || index > numports || !ports[index]) {
+		errno = ENXIO;
+		return -1;
+	}
+	p = ports[index];
+	if (p->nep > 0) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	mac_flush_port(index);
+	free(p->tagged);
+	free(p);
+	ports[index] = NULL;
+	return 0;
+}
+
+static int in_group(uid_t uid, gid_t gid)
+{
+	struct passwd *pw = getpwuid(uid);
+	struct group *gr;
+
+	if (!pw)
+		return 0;
+	if (pw->pw_gid == gid)
+		return 1;
+	gr = getgrgid(gid);
+	for (char **m = gr ? gr->gr_mem : NULL; m && *m; m++)
+		if (strcmp(*m, pw->pw_name) == 0)
+			return 1;
+	return 0;
+}
+
+/* May uid open the (idle) port p?  Set with port/setuser, port/setgroup. */
+static int port_access_ok(const struct port *p, uid_t uid)
+{
+	if (p->ac_user == (uid_t)-1 && p->ac_group == (gid_t)-1)
+		return 1;
+	if (uid == 0 || (p->ac_user != (uid_t)-1 && uid == p->ac_user))
+		return 1;
+	return p->ac_group != (gid_t)-1 && uid != (uid_t)-1 && in_group(uid, p->ac_group);
+}
+
+static struct port *port_free_slot(uid_t uid)
+{
+	for (int i = 1; i <= numports; i++) {
+		struct port *p = ports[i];
+		if (!p)
+			return port_create(i, 1);
+		if (p->nep == 0 && p->allocatable && port_access_ok(p, uid))
+			return p;
+	}
+	errno = ENOSPC;
+	return NULL;
+}
+
+struct port *port_for_request(int kind, unsigned int want, uid_t uid)
+{
+	struct port *p;
+
+	if (kind == VDE_REQ_NEW_PORT0)
+		want = 0;
+	else if (want == 0)
+		return port_free_slot(uid);
+	if (want > (unsigned int)numports) {
+		errno = ERANGE;
+		return NULL;
+	}
+	p = ports[want];
+	if (!p && !(p = port_create((int)want, 1)))
+		return NULL;
+	if (p->nep == 0) {
+		if (!port_access_ok(p, uid)) {
+			errno = EPERM;
+			return NULL;
+		}
+	} else if (p->curuser != uid && uid != 0) {
+		/* A port shared by several cables belongs to one user. */
+		errno = EADDRINUSE;
+		return NULL;
+	}
+	return p;
+}
+
+void port_attach(struct port *p, struct endpoint *ep)
+{
+	if (p->nep == 0)
+		p->curuser = ep->uid;
+	ep->port = p;
+	ep->next = p->eps;
+	p->eps = ep;
+	p->nep++;
+}
+
+void port_detach(struct endpoint *ep)
+{
+	struct port *p = ep->port;
+
+	for (struct endpoint **pp = &p->eps; *pp; pp = &(*pp)->next)
+		if (*pp == ep) {
+			*pp = ep->next;
+			p->nep--;
+			break;
+		}
+	ep->port = NULL;
+	if (p->nep == 0) {
+		/* Last cable gone: forget where its stations were. */
+		p->curuser = (uid_t)-1;
+		mac_flush_port(p->index);
+	}
+}

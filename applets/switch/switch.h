@@ -1,0 +1,155 @@
+/* switch.h - the switch's shared state and the interfaces between its
+ * parts.  Where a frame goes, by file:
+ *
+ *   ctlsock.c   control socket: handshake, creates endpoints
+ *   endpoint.c  endpoints (one client connection or tap each): receive,
+ *               bounded output queue, send
+ *   port.c      ports: numbering, allocation, access control, counters
+ *   forward.c   what happens to a received frame: VLAN, learning, flood
+ *   mactable.c  MAC address table with aging
+ *   vlan.c      802.1Q membership and tagging rules
+ *   tap.c       Linux tap interfaces as endpoints
+ *   mgmt.c      management console (-M socket, stdin)
+ */
+#ifndef VDE_SWITCH_H
+#define VDE_SWITCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include "common/loop.h"
+#include "common/proto.h"
+
+#define SW_DEFAULT_NUMPORTS 32
+#define SW_DEFAULT_QUEUE_BYTES (512 * 1024) /* per endpoint output queue */
+#define SW_BATCH 32                          /* frames per recvmmsg */
+#define SW_HEADROOM 4                        /* room to insert a VLAN tag */
+
+/* ---- global configuration and state ---- */
+struct sw_config {
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* control dir */
+	char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int plain;            /* VDE1 form: ctl_path is the socket, no dir */
+	mode_t mode;          /* ctl and data sockets */
+	mode_t dirmode;
+	gid_t gid;            /* -g group, (gid_t)-1 = unchanged */
+	int hub;
+	size_t max_frame;     /* largest frame forwarded */
+	size_t queue_bytes;   /* per-endpoint output queue bound */
+	uint8_t mac[6];       /* the switch's own address (STP, showinfo) */
+};
+extern struct sw_config sw;
+
+/* ---- endpoints (endpoint.c) ---- */
+enum ep_kind { EP_UNIX, EP_TAP };
+
+struct outq; /* bounded ring of frames waiting for POLLOUT */
+
+struct endpoint {
+	struct watch data;   /* data socket or tap fd */
+	struct watch ctl;    /* control connection; fd -1 for taps */
+	enum ep_kind kind;
+	int id;              /* shown by port/print; ctl fd, or tap fd */
+	struct port *port;
+	struct endpoint *next; /* in port->eps */
+	uid_t uid;           /* (uid_t)-1: unknown (abstract address, tap) */
+	char *descr;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1]; /* our data socket file, "" if none */
+	struct outq *q;
+	uint64_t drops;
+};
+
+/* Create an endpoint on a port for fd (already non-blocking). */
+struct endpoint *ep_new(enum ep_kind kind, int datafd, int ctlfd, uid_t uid,
+			const char *descr, const char *path);
+/* Remove and free (deferred) an endpoint; closes its fds, unlinks path. */
+void ep_close(struct endpoint *ep, const char *why);
+/* Queue or send one frame; never blocks.  Returns 0, or -1 when dropped. */
+int ep_send(struct endpoint *ep, const uint8_t *frame, size_t len);
+/* Close endpoints whose socket failed during forwarding. */
+void ep_reap(void);
+void ep_free_buffers(void); /* at exit */
+
+/* ---- ports (port.c) ---- */
+struct port {
+	int index;
+	struct endpoint *eps;  /* all endpoints of this port */
+	int nep;
+	uid_t curuser;         /* uid of the endpoints, (uid_t)-1 = any */
+	int allocatable;       /* may be handed out for "any port" */
+	uid_t ac_user;         /* access control, (uid_t)-1 = NONE */
+	gid_t ac_group;        /* access control, (gid_t)-1 = NONE */
+	/* VLAN (vlan.c) */
+	int untagged_vlan;     /* VLAN_NONE: no untagged traffic */
+	int vlan_configured;   /* 0: transparent trunk for any tag */
+	uint64_t *tagged;      /* bitmap of VLANs this port trunks, lazily */
+	/* counters */
+	uint64_t in_pkts, in_bytes, out_pkts, out_bytes, drops;
+};
+
+extern struct port **ports; /* ports[0..numports]; NULL = not created */
+extern int numports;        /* user ports are 1..numports */
+
+int ports_init(int n);
+void ports_free(void);
+int ports_resize(int n);   /* -1 (errno EADDRINUSE) if it would drop used ports */
+/* Find or make a port for a request; -1 with errno on refusal. */
+struct port *port_for_request(int kind, unsigned int want, uid_t uid);
+struct port *port_create(int index, int allocatable);
+int port_remove(int index);
+void port_attach(struct port *p, struct endpoint *ep);
+void port_detach(struct endpoint *ep);
+static inline int port_active(const struct port *p) { return p && p->nep > 0; }
+
+/* ---- forwarding (forward.c) ---- */
+/* buf has SW_HEADROOM free bytes before frame; frame has room to grow to
+ * at least 60 bytes + a tag. */
+void forward_frame(struct port *in, uint8_t *frame, size_t len);
+
+/* ---- MAC table (mactable.c) ---- */
+int mac_init(unsigned int size);
+void mac_free(void);
+/* Learn src on (vlan, port); returns the old port if it moved, else -1. */
+int mac_learn(const uint8_t *mac, int vlan, int port, uint32_t now);
+int mac_lookup(const uint8_t *mac, int vlan); /* port or -1 */
+void mac_flush_port(int port);
+void mac_flush_vlan(int vlan);
+void mac_flush_all(void);
+void mac_expire(uint32_t now);
+void mac_print(FILE *out, uint32_t now);
+int mac_set_size(unsigned int size); /* max entries; flushes */
+unsigned int mac_count(void);
+extern unsigned int mac_expire_secs, mac_gc_secs, mac_minpersist_secs, mac_max_entries;
+
+/* ---- VLANs (vlan.c) ---- */
+int vlan_exists(int vid);
+int vlan_create(int vid);
+int vlan_remove(int vid);
+int vlan_addport(int vid, struct port *p);
+int vlan_delport(int vid, struct port *p);
+int port_setvlan(struct port *p, int vid);
+/* Does port p carry VLAN vid, and with a tag (1) or without (0)? -1 = no */
+int vlan_egress(const struct port *p, int vid);
+/* VLAN of a frame received on p, or -1 to drop. */
+int vlan_ingress(const struct port *p, const uint8_t *frame, size_t len);
+
+/* ---- control socket (ctlsock.c) ---- */
+int ctlsock_init(void);
+void ctlsock_expire(uint64_t now); /* drop stalled handshakes */
+/* Listen on a unix stream socket, replacing a stale one (also -M). */
+int ctlsock_listen(const char *path, mode_t mode, gid_t gid, struct watch *w, watch_fn *fn);
+void ctlsock_cleanup(void);
+uint32_t sw_now(void); /* seconds since start (MAC aging) */
+
+/* ---- tap (tap.c) ---- */
+int tap_open(const char *name);
+
+/* ---- management console (mgmt.c) ---- */
+int mgmt_init(const char *path, mode_t mode, gid_t gid);
+int mgmt_stdin(void);
+int mgmt_rcfile(const char *path);
+void mgmt_cleanup(void);
+
+#endif

@@ -1,0 +1,167 @@
+/* util.c - checked parsing and fd helpers. */
+#include "util.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_mode(const char *s, mode_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || *end || v > 07777)
+		return -1;
+	*out = (mode_t)v;
+	return 0;
+}
+
+int parse_group(const char *s, gid_t *out)
+{
+	struct group *gr;
+	long v;
+
+	if (parse_long(s, 0, 0x7fffffff, &v) == 0) {
+		*out = (gid_t)v;
+		return 0;
+	}
+	gr = getgrnam(s);
+	if (!gr)
+		return -1;
+	*out = gr->gr_gid;
+	return 0;
+}
+
+int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char sep[6];
+	int i, n;
+
+	n = sscanf(s, "%2x%c%2x%c%2x%c%2x%c%2x%c%2x%c", &b[0], &sep[0], &b[1], &sep[1],
+		   &b[2], &sep[2], &b[3], &sep[3], &b[4], &sep[4], &b[5], &sep[5]);
+	if (n != 11)
+		return -1;
+	for (i = 0; i < 5; i++)
+		if (sep[i] != ':' && sep[i] != '.' && sep[i] != '-')
+			return -1;
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int set_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+	return fl < 0 ? -1 : fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+}
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* A pid file left by a dead process is stale and replaced; one naming a
+ * live process is refused.  O_EXCL + O_NOFOLLOW: never overwrite or
+ * follow somebody else's file. */
+int pidfile_write(const char *path)
+{
+	char buf[32];
+	int fd, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST) {
+			log_err("create pidfile %s:", path);
+			return -1;
+		}
+		int rfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		ssize_t n = rfd >= 0 ? read(rfd, buf, sizeof(buf) - 1) : -1;
+		long pid = 0;
+		if (rfd >= 0)
+			close(rfd);
+		if (n > 0) {
+			buf[n] = 0;
+			buf[strcspn(buf, "\n")] = 0;
+			if (parse_long(buf, 1, 0x7fffffff, &pid) < 0)
+				pid = 0;
+		}
+		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+			log_err("pidfile %s: process %ld is still running", path, pid);
+			return -1;
+		}
+		if (n < 0 || pid == 0) {
+			log_err("pidfile %s exists and holds no pid; not touching it", path);
+			return -1;
+		}
+		log_warn("removing stale pidfile %s (pid %ld is gone)", path, pid);
+		unlink(path);
+	}
+	if (fd < 0) {
+		log_err("create pidfile %s:", path);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write_all(fd, buf, strlen(buf)) < 0) {
+		log_err("write pidfile %s:", path);
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
