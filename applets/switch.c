@@ -243,6 +243,7 @@ static void tick(uint64_t now)
 	static uint64_t last_gc;
 
 	ctlsock_expire(now);
+	stp_tick(now);
 	if (now - last_gc >= (uint64_t)mac_gc_secs * 1000) {
 		mac_expire(sw_now());
 		last_gc = now;

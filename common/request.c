@@ -154,7 +154,7 @@ static int find_ctl(const char *sock, char *ctl, size_t size)
  * a switch in another mount or user can reach it; fall back to /tmp. */
 static int bind_data(int fd, const char *ctl, struct sockaddr_un *me)
 {
-	char dir[sizeof(me->sun_path)];
+	char dir[sizeof(me->sun_path) + 16];
 	const char *dirs[] = { dir, "/var/run", "/tmp" };
 	static int seq;
 	size_t i;

@@ -290,6 +290,7 @@ int ctlsock_listen(const char *path, mode_t mode, gid_t gid, struct watch *w, wa
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
+	path = sa.sun_path; /* a local copy from here on */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		log_err("socket:");

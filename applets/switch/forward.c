@@ -15,6 +15,8 @@
 
 static void port_out(struct port *p, const uint8_t *f, size_t len)
 {
+	if (!p->forwarding) /* blocked by the spanning tree */
+		return;
 	p->out_pkts++;
 	p->out_bytes += len;
 	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
@@ -109,13 +111,21 @@ void forward_frame(struct port *in, uint8_t *f, size_t len)
 		hub_flood(in, f, len);
 		return;
 	}
+	if (stp_enabled && stp_is_bpdu(f)) {
+		stp_receive(in, f, len);
+		return;
+	}
+	if (!in->learning && !in->forwarding)
+		return; /* a blocked port: the loop the tree cut */
 	vid = vlan_ingress(in, f, len);
 	if (vid < 0) {
 		in->drops++;
 		return;
 	}
-	if (!(h->src[0] & 1))
+	if (!(h->src[0] & 1) && in->learning)
 		mac_learn(h->src, vid, in->index, sw_now());
+	if (!in->forwarding)
+		return;
 	dst = (h->dst[0] & 1) ? -1 : mac_lookup(h->dst, vid);
 	if (dst < 0) {
 		vlan_flood(in, f, len, vid);

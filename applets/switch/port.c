@@ -27,6 +27,7 @@ void ports_free(void)
 {
 	for (int i = 0; i <= numports; i++)
 		if (ports[i]) {
+			stp_port_free(ports[i]);
 			free(ports[i]->tagged);
 			free(ports[i]);
 		}
@@ -78,6 +79,7 @@ struct port *port_create(int index, int allocatable)
 	p->ac_group = (gid_t)-1;
 	p->allocatable = allocatable;
 	p->untagged_vlan = 0;
+	p->forwarding = p->learning = 1;
 	ports[index] = p;
 	return p;
 }
@@ -96,6 +98,7 @@ int port_remove(int index)
 		return -1;
 	}
 	mac_flush_port(index);
+	stp_port_free(p);
 	free(p->tagged);
 	free(p);
 	ports[index] = NULL;
@@ -176,7 +179,8 @@ void port_attach(struct port *p, struct endpoint *ep)
 	ep->port = p;
 	ep->next = p->eps;
 	p->eps = ep;
-	p->nep++;
+	if (p->nep++ == 0)
+		stp_port_up(p);
 }
 
 void port_detach(struct endpoint *ep)
@@ -194,5 +198,6 @@ void port_detach(struct endpoint *ep)
 		/* Last cable gone: forget where its stations were. */
 		p->curuser = (uid_t)-1;
 		mac_flush_port(p->index);
+		stp_port_down(p);
 	}
 }

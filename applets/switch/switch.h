@@ -9,6 +9,7 @@
  *   mactable.c  MAC address table with aging
  *   vlan.c      802.1Q membership and tagging rules
  *   tap.c       Linux tap interfaces as endpoints
+ *   stp.c       spanning tree: which ports may forward and learn
  *   mgmt.c      management console (-M socket, stdin)
  */
 #ifndef VDE_SWITCH_H
@@ -85,6 +86,9 @@ struct port {
 	int untagged_vlan;     /* VLAN_NONE: no untagged traffic */
 	int vlan_configured;   /* 0: transparent trunk for any tag */
 	uint64_t *tagged;      /* bitmap of VLANs this port trunks, lazily */
+	/* spanning tree (stp.c) decides these; both 1 while STP is off */
+	unsigned char forwarding, learning;
+	struct stp_port *stp;
 	/* counters */
 	uint64_t in_pkts, in_bytes, out_pkts, out_bytes, drops;
 };
@@ -134,6 +138,19 @@ int port_setvlan(struct port *p, int vid);
 int vlan_egress(const struct port *p, int vid);
 /* VLAN of a frame received on p, or -1 to drop. */
 int vlan_ingress(const struct port *p, const uint8_t *frame, size_t len);
+
+/* ---- spanning tree (stp.c) ---- */
+extern int stp_enabled;
+/* Is this frame for the spanning tree (dst 01:80:c2:00:00:00)? */
+static inline int stp_is_bpdu(const uint8_t *f)
+{
+	return f[0] == 0x01 && f[1] == 0x80 && f[2] == 0xc2 && f[3] == 0 && f[4] == 0 && f[5] == 0;
+}
+void stp_receive(struct port *p, const uint8_t *frame, size_t len);
+void stp_port_up(struct port *p);   /* first endpoint arrived */
+void stp_port_down(struct port *p); /* last endpoint left */
+void stp_port_free(struct port *p); /* port struct is being freed */
+void stp_tick(uint64_t now_ms);
 
 /* ---- control socket (ctlsock.c) ---- */
 int ctlsock_init(void);
