@@ -202,8 +202,12 @@ static void ep_receive_sock(struct endpoint *ep)
 	}
 	n = recvmmsg(ep->data.fd, msgs, SW_BATCH, MSG_DONTWAIT, NULL);
 	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		/* Anything but "nothing to read" means the client's socket is
+		 * gone; level-triggered epoll would report it forever. */
+		if (errno != EAGAIN && errno != EINTR) {
 			log_debug("recv port %d:", ep->port->index);
+			ep_doom(ep);
+		}
 		return;
 	}
 	for (int i = 0; i < n && ep->data.fd >= 0; i++) {

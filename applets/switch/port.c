@@ -152,6 +152,10 @@ struct port *port_for_request(int kind, unsigned int want, uid_t uid)
 		want = 0;
 	else if (want == 0)
 		return port_free_slot(uid);
+	/* VDE1 "vde_plug -g N" asks for (euid << 8) + N: a user's cable
+	 * group N becomes port N, checked against the peer's real uid. */
+	if (want > (unsigned int)numports && want > 0xff && (want >> 8) == uid && (want & 0xff))
+		want &= 0xff;
 	if (want > (unsigned int)numports) {
 		errno = ERANGE;
 		return NULL;
