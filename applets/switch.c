@@ -39,6 +39,7 @@ const char switch_help[] =
 	"      --macaddr MAC      the switch's own address\n"
 	"      --maxframe N       largest frame forwarded, 60..9234 (default 9234)\n"
 	"      --queue BYTES      output queue per endpoint (default 524288)\n"
+	"      --nooffload        taps without TCP segmentation offload\n"
 	"  -v, --version          print the version\n"
 	"Single-dash long options work too (-sock, -tap, -hub, -daemon), as in vde2.\n"
 	"Signals HUP, INT and TERM end the switch and remove its files.\n";
@@ -47,7 +48,7 @@ struct sw_config sw;
 
 enum {
 	OPT_DIRMODE = 256, OPT_MGMTMODE, OPT_MGMTGROUP, OPT_NOSTDIN, OPT_HASHSIZE,
-	OPT_MACADDR, OPT_MAXFRAME, OPT_QUEUE, OPT_PRIORITY,
+	OPT_MACADDR, OPT_MAXFRAME, OPT_QUEUE, OPT_PRIORITY, OPT_NOOFFLOAD,
 };
 
 static const struct option longopts[] = {
@@ -72,6 +73,7 @@ static const struct option longopts[] = {
 	{ "macaddr", required_argument, 0, OPT_MACADDR },
 	{ "maxframe", required_argument, 0, OPT_MAXFRAME },
 	{ "queue", required_argument, 0, OPT_QUEUE },
+	{ "nooffload", no_argument, 0, OPT_NOOFFLOAD },
 	{ "version", no_argument, 0, 'v' },
 	{ "help", no_argument, 0, 'h' },
 	{ 0, 0, 0, 0 },
@@ -143,6 +145,7 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 			break;
 		case OPT_MAXFRAME: sw.max_frame = (size_t)num_arg("--maxframe", optarg, ETH_MIN_FRAME, VDE_FRAME_MAX); break;
 		case OPT_QUEUE: sw.queue_bytes = (size_t)num_arg("--queue", optarg, 2 * (VDE_FRAME_MAX + 2), 1L << 30); break;
+		case OPT_NOOFFLOAD: tap_offload = 0; break;
 		case 'v': printf("vde_switch (vde) " VDE_VERSION "\n"); exit(0);
 		case 'h': fputs(switch_help, stdout); exit(0);
 		case 'F': usage_error("-F/--fstp: spanning tree is not supported yet");

@@ -78,6 +78,33 @@ struct eth_vlan_hdr {
 #define VLAN_NONE 4095 /* "no untagged VLAN" */
 #define VLAN_COUNT 4096
 
+/* virtio-net header that a tap opened with IFF_VNET_HDR puts in front of
+ * each frame (host byte order).  It lets the kernel hand us 64 KiB TCP
+ * super-frames (TSO) with the checksum left to whoever needs it. */
+struct vnet_hdr {
+	uint8_t flags;       /* VNET_F_NEEDS_CSUM */
+	uint8_t gso_type;    /* VNET_GSO_* */
+	uint16_t hdr_len;    /* Ethernet + IP + TCP header bytes */
+	uint16_t gso_size;   /* payload bytes per segment (MSS) */
+	uint16_t csum_start; /* checksum the bytes from here on ... */
+	uint16_t csum_offset;/* ... and store it at csum_start + this */
+};
+#define VNET_F_NEEDS_CSUM 1
+#define VNET_GSO_NONE 0
+#define VNET_GSO_TCPV4 1
+#define VNET_GSO_TCPV6 4
+#define VNET_GSO_ECN 0x80
+#define VNET_MAX_FRAME 65550 /* a 64 KiB IP packet plus Ethernet/VLAN */
+
+/* IP and TCP fields the software segmenter rewrites. */
+#define ETH_TYPE_IPV4 0x0800
+#define ETH_TYPE_IPV6 0x86dd
+#define IP_PROTO_TCP 6
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_PSH 0x08
+#define TCP_FLAG_CWR 0x80
+
+_Static_assert(sizeof(struct vnet_hdr) == 10, "virtio_net_hdr is 10 bytes");
 _Static_assert(sizeof(struct sockaddr_un) == 110, "sockaddr_un must be 110 bytes");
 _Static_assert(sizeof(struct vde_request_v3) == 122, "v3 request header");
 _Static_assert(sizeof(struct vde_request_v1) == 124, "v1 request header");

@@ -16,15 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-/* ---- output ring: records of [u16 length][frame] ---- */
+/* ---- output ring: records of [u32 length][frame] ---- */
 struct outq {
 	size_t cap, head, tail;
 	size_t frames, bytes;
 	uint8_t buf[];
 };
-#define WRAP_MARK 0xffff
+#define WRAP_MARK 0xffffffffu
+#define RECHDR 4
 
 static struct outq *outq_new(size_t cap)
 {
@@ -36,12 +38,17 @@ static struct outq *outq_new(size_t cap)
 	return q;
 }
 
-static void put16(uint8_t *p, size_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static size_t get16(const uint8_t *p) { return (size_t)p[0] << 8 | p[1]; }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
-static int outq_push(struct outq *q, const uint8_t *f, size_t len)
+/* Queue the concatenation of iov[0..n) as one record. */
+static int outq_push(struct outq *q, const struct iovec *iov, int n)
 {
-	size_t need = 2 + len;
+	size_t len = 0, need;
+
+	for (int i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	need = RECHDR + len;
 
 	if (q->frames == 0)
 		q->head = q->tail = 0;
@@ -51,12 +58,13 @@ static int outq_push(struct outq *q, const uint8_t *f, size_t len)
 	} else if (q->tail + need > q->cap) { /* no room at the end: wrap */
 		if (need >= q->head) /* keep tail != head while not empty */
 			return -1;
-		if (q->cap - q->tail >= 2)
-			put16(q->buf + q->tail, WRAP_MARK);
+		if (q->cap - q->tail >= RECHDR)
+			put32(q->buf + q->tail, WRAP_MARK);
 		q->tail = 0;
 	}
-	put16(q->buf + q->tail, len);
-	memcpy(q->buf + q->tail + 2, f, len);
+	put32(q->buf + q->tail, (uint32_t)len);
+	for (int i = 0, at = 0; i < n; at += (int)iov[i].iov_len, i++)
+		memcpy(q->buf + q->tail + RECHDR + at, iov[i].iov_base, iov[i].iov_len);
 	q->tail += need;
 	q->frames++;
 	q->bytes += len;
@@ -65,15 +73,15 @@ static int outq_push(struct outq *q, const uint8_t *f, size_t len)
 
 static const uint8_t *outq_front(struct outq *q, size_t *len)
 {
-	if (q->cap - q->head < 2 || get16(q->buf + q->head) == WRAP_MARK)
+	if (q->cap - q->head < RECHDR || get32(q->buf + q->head) == WRAP_MARK)
 		q->head = 0;
-	*len = get16(q->buf + q->head);
-	return q->buf + q->head + 2;
+	*len = get32(q->buf + q->head);
+	return q->buf + q->head + RECHDR;
 }
 
 static void outq_pop(struct outq *q, size_t len)
 {
-	q->head += 2 + len;
+	q->head += RECHDR + len;
 	q->frames--;
 	q->bytes -= len;
 }
@@ -123,32 +131,77 @@ static void ep_count_drop(struct endpoint *ep)
 	ep->port->drops++;
 }
 
-int ep_send(struct endpoint *ep, const uint8_t *f, size_t len)
+static int transient(int err)
 {
+	return err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS || err == EINTR;
+}
+
+static ssize_t ep_write(struct endpoint *ep, const struct iovec *iov, int n)
+{
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
+
+	if (ep->kind == EP_TAP)
+		return writev(ep->data.fd, iov, n);
+	return sendmsg(ep->data.fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* Send header (offloading taps only) + frame now, or queue it. */
+static int ep_sendv(struct endpoint *ep, const struct vnet_hdr *vh, const uint8_t *f, size_t len)
+{
+	static const struct vnet_hdr plain;
+	struct iovec iov[2];
+	int n = 0;
+
 	if (ep->data.fd < 0)
 		return -1;
+	if (ep->vnet)
+		iov[n++] = (struct iovec){ (void *)(vh ? vh : &plain), sizeof(*vh) };
+	iov[n++] = (struct iovec){ (void *)f, len };
 	if (!ep->q || ep->q->frames == 0) {
-		ssize_t n = ep->kind == EP_TAP ? write(ep->data.fd, f, len)
-					       : send(ep->data.fd, f, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n >= 0)
+		if (ep_write(ep, iov, n) >= 0)
 			return 0;
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS && errno != EINTR) {
+		if (!transient(errno)) {
 			if (ep->kind == EP_UNIX && is_fatal_send_error(errno))
 				ep_doom(ep);
 			ep_count_drop(ep);
 			return -1;
 		}
 	}
-	if (!ep->q && !(ep->q = outq_new(sw.queue_bytes))) {
-		ep_count_drop(ep);
-		return -1;
-	}
-	if (outq_push(ep->q, f, len) < 0) {
+	if ((!ep->q && !(ep->q = outq_new(sw.queue_bytes))) || outq_push(ep->q, iov, n) < 0) {
 		ep_count_drop(ep);
 		return -1;
 	}
 	loop_mod(&ep->data, EPOLLIN | EPOLLOUT);
 	return 0;
+}
+
+int ep_send(struct endpoint *ep, const uint8_t *f, size_t len)
+{
+	return ep_sendv(ep, NULL, f, len);
+}
+
+static void send_segment(void *ctx, const uint8_t *seg, size_t len)
+{
+	ep_sendv(ctx, NULL, seg, len);
+}
+
+int ep_send_offload(struct endpoint *ep, const uint8_t *f, size_t len, const struct vnet_hdr *vh)
+{
+	static uint8_t scratch[VDE_FRAME_MAX + 64];
+
+	if (!vh || ep->vnet)
+		return ep_sendv(ep, vh, f, len);
+	if (vh->gso_type != VNET_GSO_NONE) { /* cut the super-frame up */
+		if (offload_segment(f, len, vh, send_segment, ep) == 0)
+			return 0;
+	} else if (len <= sizeof(scratch)) { /* finish the checksum on a copy:
+						 offloading peers want it partial */
+		memcpy(scratch, f, len);
+		if (offload_csum(scratch, len, vh) == 0)
+			return ep_sendv(ep, NULL, scratch, len);
+	}
+	ep_count_drop(ep);
+	return -1;
 }
 
 static void ep_flush(struct endpoint *ep)
@@ -158,10 +211,9 @@ static void ep_flush(struct endpoint *ep)
 	while (q && q->frames > 0) {
 		size_t len;
 		const uint8_t *f = outq_front(q, &len);
-		ssize_t n = ep->kind == EP_TAP ? write(ep->data.fd, f, len)
-					       : send(ep->data.fd, f, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EINTR)
+		struct iovec iov = { (void *)f, len };
+		if (ep_write(ep, &iov, 1) < 0) {
+			if (transient(errno))
 				return;
 			if (ep->kind == EP_UNIX && is_fatal_send_error(errno)) {
 				ep_doom(ep);
@@ -178,13 +230,36 @@ static void ep_flush(struct endpoint *ep)
 #define RXBUF (SW_HEADROOM + VDE_FRAME_MAX + 64)
 static uint8_t (*rxbufs)[RXBUF];
 
+static uint8_t *taprx; /* SW_HEADROOM + vnet header + super-frame */
+#define TAPRX (SW_HEADROOM + sizeof(struct vnet_hdr) + VNET_MAX_FRAME + 64)
+
 static void rx_frame(struct endpoint *ep, uint8_t *buf, ssize_t n, int truncated)
 {
 	if (n < ETH_HDR_LEN || truncated || (size_t)n > sw.max_frame) {
 		ep->port->drops++; /* runt or giant: counted, not forwarded */
 		return;
 	}
-	forward_frame(ep->port, buf + SW_HEADROOM, (size_t)n);
+	forward_frame(ep->port, buf + SW_HEADROOM, (size_t)n, NULL);
+}
+
+/* A frame from an offloading tap: [vnet header][frame up to 64 KiB]. */
+static void rx_vnet_frame(struct endpoint *ep, ssize_t n)
+{
+	struct vnet_hdr vh;
+	uint8_t *f = taprx + SW_HEADROOM + sizeof(vh);
+	size_t len;
+
+	if (n < (ssize_t)(sizeof(vh) + ETH_HDR_LEN)) {
+		ep->port->drops++;
+		return;
+	}
+	memcpy(&vh, taprx + SW_HEADROOM, sizeof(vh));
+	len = (size_t)n - sizeof(vh);
+	if (vh.gso_type == VNET_GSO_NONE && !(vh.flags & VNET_F_NEEDS_CSUM)) {
+		rx_frame(ep, f - SW_HEADROOM, (ssize_t)len, 0);
+		return;
+	}
+	forward_frame(ep->port, f, len, &vh);
 }
 
 static void ep_receive_sock(struct endpoint *ep)
@@ -222,7 +297,8 @@ static void ep_receive_sock(struct endpoint *ep)
 static void ep_receive_tap(struct endpoint *ep)
 {
 	for (int i = 0; i < SW_BATCH && ep->data.fd >= 0; i++) {
-		ssize_t n = read(ep->data.fd, rxbufs[0] + SW_HEADROOM, VDE_FRAME_MAX + 1);
+		ssize_t n = ep->vnet ? read(ep->data.fd, taprx + SW_HEADROOM, TAPRX - SW_HEADROOM - 64)
+				     : read(ep->data.fd, rxbufs[0] + SW_HEADROOM, VDE_FRAME_MAX + 1);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
 				log_err("read tap %s:", ep->descr);
@@ -234,7 +310,10 @@ static void ep_receive_tap(struct endpoint *ep)
 			ep_doom(ep);
 			return;
 		}
-		rx_frame(ep, rxbufs[0], n, 0);
+		if (ep->vnet)
+			rx_vnet_frame(ep, n);
+		else
+			rx_frame(ep, rxbufs[0], n, 0);
 	}
 }
 
@@ -275,6 +354,8 @@ struct endpoint *ep_new(enum ep_kind kind, int datafd, int ctlfd, uid_t uid,
 	struct endpoint *ep = calloc(1, sizeof(*ep));
 
 	if (!rxbufs && !(rxbufs = malloc(sizeof(*rxbufs) * SW_BATCH)))
+		goto fail;
+	if (kind == EP_TAP && !taprx && !(taprx = malloc(TAPRX)))
 		goto fail;
 	if (!ep || !(ep->descr = strdup(descr ? descr : "")))
 		goto fail;
@@ -331,6 +412,8 @@ void ep_close(struct endpoint *ep, const char *why)
 void ep_free_buffers(void)
 {
 	free(rxbufs);
+	free(taprx);
 	rxbufs = NULL;
+	taprx = NULL;
 	ep_reap_free();
 }

@@ -13,10 +13,18 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-static void port_out(struct port *p, const uint8_t *f, size_t len)
+static void port_out(struct port *p, const uint8_t *f, size_t len, const struct vnet_hdr *vh)
 {
 	if (!p->forwarding) /* blocked by the spanning tree */
 		return;
+	p->out_pkts++;
+	p->out_bytes += len;
+	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
+		ep_send_offload(ep, f, len, vh);
+}
+
+void port_send(struct port *p, const uint8_t *f, size_t len)
+{
 	p->out_pkts++;
 	p->out_bytes += len;
 	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
@@ -54,25 +62,39 @@ static uint8_t *tag_strip(uint8_t *f, size_t *len)
 	return n;
 }
 
-static uint8_t *convert(uint8_t *f, size_t *len, int want_tag, int vid)
+/* Offsets in the offload header move with the tag. */
+static void shift_vnet(struct vnet_hdr *vh, int delta)
 {
-	if (want_tag && !is_tagged(f))
+	if (vh) {
+		vh->csum_start = (uint16_t)(vh->csum_start + delta);
+		if (vh->hdr_len)
+			vh->hdr_len = (uint16_t)(vh->hdr_len + delta);
+	}
+}
+
+static uint8_t *convert(uint8_t *f, size_t *len, int want_tag, int vid, struct vnet_hdr *vh)
+{
+	if (want_tag && !is_tagged(f)) {
+		shift_vnet(vh, ETH_VLAN_TAG_LEN);
 		return tag_add(f, len, vid);
-	if (!want_tag && is_tagged(f))
+	}
+	if (!want_tag && is_tagged(f)) {
+		shift_vnet(vh, -ETH_VLAN_TAG_LEN);
 		return tag_strip(f, len);
+	}
 	return f;
 }
 
-static void hub_flood(struct port *in, const uint8_t *f, size_t len)
+static void hub_flood(struct port *in, const uint8_t *f, size_t len, const struct vnet_hdr *vh)
 {
 	for (int i = 1; i <= numports; i++)
 		if (ports[i] != in && port_active(ports[i]))
-			port_out(ports[i], f, len);
+			port_out(ports[i], f, len, vh);
 }
 
 /* Flood in a VLAN: ports wanting the frame as it is first, then convert
  * it once and serve the others. */
-static void vlan_flood(struct port *in, uint8_t *f, size_t len, int vid)
+static void vlan_flood(struct port *in, uint8_t *f, size_t len, int vid, struct vnet_hdr *vh)
 {
 	int tagged = is_tagged(f), others = 0;
 
@@ -82,25 +104,30 @@ static void vlan_flood(struct port *in, uint8_t *f, size_t len, int vid)
 		if (p == in || !port_active(p) || (eg = vlan_egress(p, vid)) < 0)
 			continue;
 		if (eg == tagged)
-			port_out(p, f, len);
+			port_out(p, f, len, vh);
 		else
 			others = 1;
 	}
 	if (!others)
 		return;
-	f = convert(f, &len, !tagged, vid);
+	f = convert(f, &len, !tagged, vid, vh);
 	for (int i = 0; i <= numports; i++) {
 		struct port *p = ports[i];
 		if (p != in && port_active(p) && vlan_egress(p, vid) == !tagged)
-			port_out(p, f, len);
+			port_out(p, f, len, vh);
 	}
 }
 
-void forward_frame(struct port *in, uint8_t *f, size_t len)
+void forward_frame(struct port *in, uint8_t *f, size_t len, const struct vnet_hdr *vhin)
 {
 	const struct eth_hdr *h = (const void *)f;
+	struct vnet_hdr vhcopy, *vh = NULL;
 	int vid, dst;
 
+	if (vhin) { /* a private copy: tagging shifts its offsets */
+		vhcopy = *vhin;
+		vh = &vhcopy;
+	}
 	if (len < ETH_MIN_FRAME) { /* pad runts like vde2 >= 2.3.3 */
 		memset(f + len, 0, ETH_MIN_FRAME - len);
 		len = ETH_MIN_FRAME;
@@ -108,7 +135,7 @@ void forward_frame(struct port *in, uint8_t *f, size_t len)
 	in->in_pkts++;
 	in->in_bytes += len;
 	if (sw.hub) {
-		hub_flood(in, f, len);
+		hub_flood(in, f, len, vh);
 		return;
 	}
 	if (stp_enabled && stp_is_bpdu(f)) {
@@ -128,13 +155,13 @@ void forward_frame(struct port *in, uint8_t *f, size_t len)
 		return;
 	dst = (h->dst[0] & 1) ? -1 : mac_lookup(h->dst, vid);
 	if (dst < 0) {
-		vlan_flood(in, f, len, vid);
+		vlan_flood(in, f, len, vid, vh);
 		return;
 	}
 	struct port *out = dst <= numports ? ports[dst] : NULL;
 	int eg;
 	if (out == in || !port_active(out) || (eg = vlan_egress(out, vid)) < 0)
 		return;
-	f = convert(f, &len, eg, vid);
-	port_out(out, f, len);
+	f = convert(f, &len, eg, vid, vh);
+	port_out(out, f, len, vh);
 }

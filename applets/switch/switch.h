@@ -60,6 +60,7 @@ struct endpoint {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1]; /* our data socket file, "" if none */
 	struct outq *q;
 	uint64_t drops;
+	int vnet;            /* tap with IFF_VNET_HDR: offloads welcome */
 };
 
 /* Create an endpoint on a port for fd (already non-blocking). */
@@ -69,6 +70,10 @@ struct endpoint *ep_new(enum ep_kind kind, int datafd, int ctlfd, uid_t uid,
 void ep_close(struct endpoint *ep, const char *why);
 /* Queue or send one frame; never blocks.  Returns 0, or -1 when dropped. */
 int ep_send(struct endpoint *ep, const uint8_t *frame, size_t len);
+/* Same for a frame that may carry offload state (vh != NULL): passed on
+ * to offloading taps, segmented or checksummed for everyone else. */
+int ep_send_offload(struct endpoint *ep, const uint8_t *frame, size_t len,
+		    const struct vnet_hdr *vh);
 /* Close endpoints whose socket failed during forwarding. */
 void ep_reap(void);
 void ep_free_buffers(void); /* at exit */
@@ -109,8 +114,16 @@ static inline int port_active(const struct port *p) { return p && p->nep > 0; }
 
 /* ---- forwarding (forward.c) ---- */
 /* buf has SW_HEADROOM free bytes before frame; frame has room to grow to
- * at least 60 bytes + a tag. */
-void forward_frame(struct port *in, uint8_t *frame, size_t len);
+ * at least 60 bytes + a tag.  vh: offload state from an offloading tap,
+ * else NULL. */
+void forward_frame(struct port *in, uint8_t *frame, size_t len, const struct vnet_hdr *vh);
+/* Send a frame of our own (e.g. a BPDU) out of every endpoint of p. */
+void port_send(struct port *p, const uint8_t *frame, size_t len);
+
+/* ---- offload (offload.c) ---- */
+int offload_csum(uint8_t *frame, size_t len, const struct vnet_hdr *vh);
+int offload_segment(const uint8_t *frame, size_t len, const struct vnet_hdr *vh,
+		    void (*out)(void *ctx, const uint8_t *seg, size_t seglen), void *ctx);
 
 /* ---- MAC table (mactable.c) ---- */
 int mac_init(unsigned int size);
@@ -162,6 +175,7 @@ uint32_t sw_now(void); /* seconds since start (MAC aging) */
 
 /* ---- tap (tap.c) ---- */
 int tap_open(const char *name);
+extern int tap_offload; /* use IFF_VNET_HDR + TSO when the kernel can */
 
 /* ---- management console (mgmt.c) ---- */
 int mgmt_init(const char *path, mode_t mode, gid_t gid);

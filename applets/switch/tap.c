@@ -24,6 +24,35 @@
 #ifndef IFF_NO_PI
 #define IFF_NO_PI 0x1000
 #endif
+#ifndef IFF_VNET_HDR
+#define IFF_VNET_HDR 0x4000
+#endif
+#ifndef TUNSETOFFLOAD
+#define TUNSETOFFLOAD _IOW('T', 208, unsigned int)
+#endif
+#ifndef TUN_F_CSUM
+#define TUN_F_CSUM 0x01
+#define TUN_F_TSO4 0x02
+#define TUN_F_TSO6 0x04
+#endif
+
+int tap_offload = 1; /* --nooffload clears it */
+
+/* Ask for TCP super-frames and partial checksums (TSO): a tap-to-tap
+ * path then moves 64 KiB per system call instead of 1.5 KiB.  Returns
+ * 1 when the tap now carries vnet headers. */
+static int tap_enable_offload(int fd, struct ifreq *ifr)
+{
+	struct ifreq r = *ifr;
+
+	r.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(fd, TUNSETIFF, &r) < 0)
+		return -1; /* caller retries without */
+	*ifr = r;
+	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0)
+		log_debug("tap %s: no offloads:", ifr->ifr_name);
+	return 1;
+}
 
 int tap_open(const char *name)
 {
@@ -44,7 +73,8 @@ int tap_open(const char *name)
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	strcpy(ifr.ifr_name, name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+	int vnet = tap_offload ? tap_enable_offload(fd, &ifr) : -1;
+	if (vnet < 0 && ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		if (errno == EPERM)
 			log_err("tap %s: permission denied (run as root, or create it first with 'ip tuntap add %s mode tap user %s')",
 				name, name, "$USER");
@@ -64,6 +94,7 @@ int tap_open(const char *name)
 		close(fd);
 		return -1;
 	}
+	ep->vnet = vnet > 0;
 	port_attach(port, ep);
 	log_info("port %d: tap %s", port->index, ifr.ifr_name);
 	return 0;

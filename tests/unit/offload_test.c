@@ -1,0 +1,116 @@
+/* offload_test.c - software TSO: segments must be what a NIC would send. */
+#include "unit.h"
+#include "applets/switch/switch.h"
+
+#include <string.h>
+
+struct segs { int n; size_t len[64]; uint8_t data[64][1600]; };
+
+static void collect(void *ctx, const uint8_t *seg, size_t len)
+{
+	struct segs *s = ctx;
+	if (s->n < 64 && len <= sizeof(s->data[0])) {
+		memcpy(s->data[s->n], seg, len);
+		s->len[s->n++] = len;
+	}
+}
+
+static uint32_t sum(const uint8_t *p, size_t len, uint32_t acc)
+{
+	for (; len >= 2; p += 2, len -= 2)
+		acc += (uint32_t)(p[0] << 8 | p[1]);
+	if (len)
+		acc += (uint32_t)p[0] << 8;
+	return acc;
+}
+
+static uint16_t fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* A TCP/IPv4 super-frame: 14 eth + 20 ip + 20 tcp + payload. */
+static size_t make_v4(uint8_t *f, size_t payload, uint8_t tcpflags)
+{
+	size_t len = 54 + payload;
+	memset(f, 0, len);
+	memset(f, 0x02, 12);
+	f[12] = 0x08; f[13] = 0x00;
+	f[14] = 0x45; f[16] = (uint8_t)((len - 14) >> 8); f[17] = (uint8_t)(len - 14);
+	f[18] = 0x12; f[19] = 0x34; f[22] = 64; f[23] = 6;
+	f[26] = 10; f[29] = 1; f[30] = 10; f[33] = 2;
+	f[34] = 0x1f; f[35] = 0x90; f[36] = 0x00; f[37] = 0x50;
+	f[38] = 0xff; f[39] = 0xff; f[40] = 0xff; f[41] = 0x00; /* seq near wrap */
+	f[46] = 0x50; f[47] = tcpflags;
+	for (size_t i = 0; i < payload; i++)
+		f[54 + i] = (uint8_t)(i * 7);
+	return len;
+}
+
+TEST(offload_tso_ipv4_segments)
+{
+	static uint8_t f[70000];
+	static struct segs s;
+	size_t len = make_v4(f, 10000, 0x18 | 0x01 | 0x80); /* PSH ACK FIN CWR */
+	struct vnet_hdr vh = { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4,
+			       .hdr_len = 54, .gso_size = 1448, .csum_start = 34, .csum_offset = 16 };
+
+	memset(&s, 0, sizeof(s));
+	CHECK(offload_segment(f, len, &vh, collect, &s) == 0);
+	CHECK(s.n == 7); /* 6 * 1448 + 1312 */
+	size_t total = 0;
+	for (int i = 0; i < s.n; i++) {
+		const uint8_t *g = s.data[i];
+		size_t pl = s.len[i] - 54;
+		uint32_t seq = (uint32_t)g[38] << 24 | (uint32_t)g[39] << 16 | (uint32_t)g[40] << 8 | g[41];
+		CHECK(seq == 0xffffff00u + (uint32_t)total); /* wraps correctly */
+		CHECK((size_t)(g[16] << 8 | g[17]) == s.len[i] - 14);
+		CHECK((g[18] << 8 | g[19]) == 0x1234 + i);
+		CHECK(fold(sum(g + 14, 20, 0)) == 0xffff); /* IP header checksum */
+		uint32_t ph = sum(g + 26, 8, 0) + 6 + (uint32_t)(s.len[i] - 34);
+		CHECK(fold(sum(g + 34, s.len[i] - 34, ph)) == 0xffff); /* TCP checksum */
+		CHECK(((g[47] & 0x01) != 0) == (i == s.n - 1)); /* FIN on the last */
+		CHECK(((g[47] & 0x08) != 0) == (i == s.n - 1)); /* PSH on the last */
+		CHECK(((g[47] & 0x80) != 0) == (i == 0));       /* CWR on the first */
+		CHECK(memcmp(g + 54, f + 54 + total, pl) == 0);
+		total += pl;
+	}
+	CHECK(total == 10000);
+}
+
+TEST(offload_partial_checksum)
+{
+	static uint8_t f[200];
+	size_t len = make_v4(f, 11, 0x18); /* odd payload length */
+	struct vnet_hdr vh = { .flags = VNET_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 16 };
+	uint32_t ph = sum(f + 26, 8, 0) + 6 + (uint32_t)(len - 34);
+
+	/* the kernel leaves the folded pseudo-header sum in the field */
+	uint16_t p = fold(ph);
+	f[50] = (uint8_t)(p >> 8);
+	f[51] = (uint8_t)p;
+	CHECK(offload_csum(f, len, &vh) == 0);
+	CHECK(fold(sum(f + 34, len - 34, ph)) == 0xffff);
+}
+
+TEST(offload_rejects_bad_frames)
+{
+	static uint8_t f[2000];
+	static struct segs s;
+	struct vnet_hdr vh = { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4, .gso_size = 1448,
+			       .csum_start = 34, .csum_offset = 16 };
+	size_t len = make_v4(f, 100, 0x10);
+
+	memset(&s, 0, sizeof(s));
+	CHECK(offload_segment(f, 40, &vh, collect, &s) < 0);  /* truncated IP header */
+	f[23] = 17;                                          /* UDP, not TCP */
+	CHECK(offload_segment(f, len, &vh, collect, &s) < 0);
+	f[23] = 6;
+	vh.gso_size = 0;
+	CHECK(offload_segment(f, len, &vh, collect, &s) < 0);
+	vh.csum_start = 1999;
+	CHECK(offload_csum(f, len, &vh) < 0);                /* offsets outside the frame */
+	CHECK(s.n == 0);
+}
