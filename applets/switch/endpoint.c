@@ -131,6 +131,15 @@ static void ep_count_drop(struct endpoint *ep)
 	ep->port->drops++;
 }
 
+/* ---- batched sending ----
+ * While a batch of received frames is forwarded, frames for sockets are
+ * collected per endpoint and leave in one sendmmsg() each at the end of
+ * the batch.  They point into the receive buffers, which stay untouched
+ * until then (forward.c flushes before it rewrites a frame in place). */
+static int tx_deferring;
+static struct endpoint **txlist;
+static size_t ntxlist, captxlist;
+
 static int transient(int err)
 {
 	return err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS || err == EINTR;
@@ -145,8 +154,85 @@ static ssize_t ep_write(struct endpoint *ep, const struct iovec *iov, int n)
 	return sendmsg(ep->data.fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* Send header (offloading taps only) + frame now, or queue it. */
-static int ep_sendv(struct endpoint *ep, const struct vnet_hdr *vh, const uint8_t *f, size_t len)
+static int ep_queue(struct endpoint *ep, const struct iovec *iov, int n)
+{
+	if ((!ep->q && !(ep->q = outq_new(sw.queue_bytes))) || outq_push(ep->q, iov, n) < 0) {
+		ep_count_drop(ep);
+		return -1;
+	}
+	loop_mod(&ep->data, EPOLLIN | EPOLLOUT);
+	return 0;
+}
+
+/* Send what ep collected in this batch: one sendmmsg, the rest (client
+ * busy) into its queue, in order. */
+static void tx_flush_ep(struct endpoint *ep)
+{
+	struct mmsghdr msgs[SW_BATCH];
+	int n = ep->ntx, done = 0;
+
+	ep->ntx = 0;
+	if (ep->data.fd < 0)
+		return;
+	if (ep->q && ep->q->frames > 0) {
+		for (int i = 0; i < n; i++)
+			ep_queue(ep, &ep->txv[i], 1);
+		return;
+	}
+	memset(msgs, 0, sizeof(msgs[0]) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		msgs[i].msg_hdr.msg_iov = &ep->txv[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (done < n) {
+		int r = sendmmsg(ep->data.fd, msgs + done, (unsigned)(n - done), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r > 0) {
+			done += r;
+			continue;
+		}
+		if (r < 0 && !transient(errno)) {
+			if (is_fatal_send_error(errno))
+				ep_doom(ep);
+			for (; done < n; done++)
+				ep_count_drop(ep);
+			return;
+		}
+		for (; done < n; done++)
+			ep_queue(ep, &ep->txv[done], 1);
+	}
+}
+
+void ep_flush_deferred(void)
+{
+	for (size_t i = 0; i < ntxlist; i++)
+		tx_flush_ep(txlist[i]);
+	ntxlist = 0;
+}
+
+/* Collect a frame for the end of the batch; 0, or -1 if it can't be. */
+static int ep_defer(struct endpoint *ep, const uint8_t *f, size_t len)
+{
+	if (ep->ntx == 0) {
+		if (ntxlist == captxlist) {
+			size_t cap = captxlist ? captxlist * 2 : 16;
+			struct endpoint **l = realloc(txlist, cap * sizeof(*l));
+			if (!l)
+				return -1;
+			txlist = l;
+			captxlist = cap;
+		}
+		txlist[ntxlist++] = ep;
+	} else if (ep->ntx == SW_BATCH) {
+		return -1;
+	}
+	ep->txv[ep->ntx++] = (struct iovec){ (void *)f, len };
+	return 0;
+}
+
+/* Send header (offloading taps only) + frame now, or queue it.  defer:
+ * f stays valid until the end of the receive batch. */
+static int ep_sendv(struct endpoint *ep, const struct vnet_hdr *vh, const uint8_t *f, size_t len,
+		    int defer)
 {
 	static const struct vnet_hdr plain;
 	struct iovec iov[2];
@@ -154,6 +240,10 @@ static int ep_sendv(struct endpoint *ep, const struct vnet_hdr *vh, const uint8_
 
 	if (ep->data.fd < 0)
 		return -1;
+	if (defer && tx_deferring && ep->kind == EP_UNIX && ep_defer(ep, f, len) == 0)
+		return 0;
+	if (ep->ntx > 0) /* keep the order: what was collected goes first */
+		tx_flush_ep(ep);
 	if (ep->vnet)
 		iov[n++] = (struct iovec){ (void *)(vh ? vh : &plain), sizeof(*vh) };
 	iov[n++] = (struct iovec){ (void *)f, len };
@@ -167,30 +257,27 @@ static int ep_sendv(struct endpoint *ep, const struct vnet_hdr *vh, const uint8_
 			return -1;
 		}
 	}
-	if ((!ep->q && !(ep->q = outq_new(sw.queue_bytes))) || outq_push(ep->q, iov, n) < 0) {
-		ep_count_drop(ep);
-		return -1;
-	}
-	loop_mod(&ep->data, EPOLLIN | EPOLLOUT);
-	return 0;
+	return ep_queue(ep, iov, n);
 }
 
 int ep_send(struct endpoint *ep, const uint8_t *f, size_t len)
 {
-	return ep_sendv(ep, NULL, f, len);
+	return ep_sendv(ep, NULL, f, len, 0);
 }
 
 static void send_segment(void *ctx, const uint8_t *seg, size_t len)
 {
-	ep_sendv(ctx, NULL, seg, len);
+	ep_sendv(ctx, NULL, seg, len, 0); /* seg is reused for the next one */
 }
 
 int ep_send_offload(struct endpoint *ep, const uint8_t *f, size_t len, const struct vnet_hdr *vh)
 {
 	static uint8_t scratch[VDE_FRAME_MAX + 64];
 
-	if (!vh || ep->vnet)
-		return ep_sendv(ep, vh, f, len);
+	if (!vh)
+		return ep_sendv(ep, NULL, f, len, 1);
+	if (ep->vnet)
+		return ep_sendv(ep, vh, f, len, 0);
 	if (vh->gso_type != VNET_GSO_NONE) { /* cut the super-frame up */
 		if (offload_segment(f, len, vh, send_segment, ep) == 0)
 			return 0;
@@ -198,7 +285,7 @@ int ep_send_offload(struct endpoint *ep, const uint8_t *f, size_t len, const str
 						 offloading peers want it partial */
 		memcpy(scratch, f, len);
 		if (offload_csum(scratch, len, vh) == 0)
-			return ep_sendv(ep, NULL, scratch, len);
+			return ep_sendv(ep, NULL, scratch, len, 0);
 	}
 	ep_count_drop(ep);
 	return -1;
@@ -285,6 +372,7 @@ static void ep_receive_sock(struct endpoint *ep)
 		}
 		return;
 	}
+	tx_deferring = 1;
 	for (int i = 0; i < n && ep->data.fd >= 0; i++) {
 		/* A zero-length datagram is vde2's "closing" hint: ignore. */
 		if (msgs[i].msg_len == 0)
@@ -292,6 +380,8 @@ static void ep_receive_sock(struct endpoint *ep)
 		rx_frame(ep, rxbufs[i], (ssize_t)msgs[i].msg_len,
 			 (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0);
 	}
+	tx_deferring = 0;
+	ep_flush_deferred();
 }
 
 static void ep_receive_tap(struct endpoint *ep)
@@ -390,6 +480,7 @@ void ep_close(struct endpoint *ep, const char *why)
 			doomed[i] = doomed[--ndoomed];
 	if (ep->port)
 		port_detach(ep);
+	ep->ntx = 0; /* collected frames die with it */
 	if (ep->data.fd >= 0) {
 		int fd = ep->data.fd;
 		loop_del(&ep->data);
@@ -413,6 +504,9 @@ void ep_free_buffers(void)
 {
 	free(rxbufs);
 	free(taprx);
+	free(txlist);
+	txlist = NULL;
+	ntxlist = captxlist = 0;
 	rxbufs = NULL;
 	taprx = NULL;
 	ep_reap_free();

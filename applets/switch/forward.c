@@ -74,6 +74,8 @@ static void shift_vnet(struct vnet_hdr *vh, int delta)
 
 static uint8_t *convert(uint8_t *f, size_t *len, int want_tag, int vid, struct vnet_hdr *vh)
 {
+	if (want_tag != is_tagged(f))
+		ep_flush_deferred(); /* sends still pending may point at f */
 	if (want_tag && !is_tagged(f)) {
 		shift_vnet(vh, ETH_VLAN_TAG_LEN);
 		return tag_add(f, len, vid);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include "common/loop.h"
@@ -61,6 +62,8 @@ struct endpoint {
 	struct outq *q;
 	uint64_t drops;
 	int vnet;            /* tap with IFF_VNET_HDR: offloads welcome */
+	int ntx;             /* frames collected for one sendmmsg */
+	struct iovec txv[SW_BATCH];
 };
 
 /* Create an endpoint on a port for fd (already non-blocking). */
@@ -74,6 +77,9 @@ int ep_send(struct endpoint *ep, const uint8_t *frame, size_t len);
  * to offloading taps, segmented or checksummed for everyone else. */
 int ep_send_offload(struct endpoint *ep, const uint8_t *frame, size_t len,
 		    const struct vnet_hdr *vh);
+/* Send the frames collected in this receive batch now (before a frame
+ * buffer is rewritten in place). */
+void ep_flush_deferred(void);
 /* Close endpoints whose socket failed during forwarding. */
 void ep_reap(void);
 void ep_free_buffers(void); /* at exit */
@@ -139,6 +145,10 @@ void mac_print(FILE *out, uint32_t now);
 int mac_set_size(unsigned int size); /* max entries; flushes */
 unsigned int mac_count(void);
 extern unsigned int mac_expire_secs, mac_gc_secs, mac_minpersist_secs, mac_max_entries;
+/* Visit every entry (the console's hash/print): slot, address, VLAN,
+ * port, sw_now() when last seen. */
+typedef void mac_visit_fn(void *ctx, size_t slot, const uint8_t mac[6], int vlan, int port, uint32_t last);
+void mac_foreach(mac_visit_fn *fn, void *ctx);
 
 /* ---- VLANs (vlan.c) ---- */
 int vlan_exists(int vid);
@@ -151,6 +161,8 @@ int port_setvlan(struct port *p, int vid);
 int vlan_egress(const struct port *p, int vid);
 /* VLAN of a frame received on p, or -1 to drop. */
 int vlan_ingress(const struct port *p, const uint8_t *frame, size_t len);
+/* Is p a tagged member of vid by configuration (vlan/addport)? */
+int vlan_port_tagged(const struct port *p, int vid);
 
 /* ---- spanning tree (stp.c) ---- */
 extern int stp_enabled;
@@ -164,6 +176,14 @@ void stp_port_up(struct port *p);   /* first endpoint arrived */
 void stp_port_down(struct port *p); /* last endpoint left */
 void stp_port_free(struct port *p); /* port struct is being freed */
 void stp_tick(uint64_t now_ms);
+/* On/off (fstp/setfstp, -F): 0, or EBUSY in hub mode.  Ports going on
+ * pass through listening and learning; going off, every port forwards. */
+int stp_set_enabled(int on);
+void stp_set_priority(uint16_t prio); /* --priority: high 16 bits of the bridge ID */
+void stp_init(void);                  /* add the fstp/ console commands */
+/* For port/print: "STP: designated forwarding cost 20000", or "" while
+ * STP is off.  Returns what snprintf returns. */
+int stp_port_describe(const struct port *p, char *buf, size_t len);
 
 /* ---- control socket (ctlsock.c) ---- */
 int ctlsock_init(void);
