@@ -14,7 +14,7 @@ PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' -I.
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' -I.
 LDFLAGS  ?=
 
 SRCS := vde.c $(wildcard common/*.c) $(wildcard applets/*.c) $(wildcard applets/switch/*.c)
@@ -28,8 +28,9 @@ OBJS := $(SRCS:%.c=$(B)/%.o)
 
 all: vde build/bin/.links
 
+# copy then rename: a running ./vde ("Text file busy") is not in the way
 vde: $(B)/vde
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(B)/vde: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS)
@@ -79,7 +80,13 @@ unit: build/unit
 test: all asan build/unit
 	./tests/run
 
-bench: all
+# the benchmark's traffic generator (tests/bench/README)
+GEN_SRCS := tests/bench/vdegen.c common/request.c common/log.c common/util.c
+build/vdegen: $(GEN_SRCS) $(HDRS)
+	@mkdir -p build
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(GEN_SRCS)
+
+bench: all build/vdegen
 	./tests/bench/run
 
 fuzz:

@@ -24,6 +24,8 @@ const char switch_help[] =
 	"                         file, serve it VDE1-style (no directory)\n"
 	"  -t, --tap NAME         attach tap interface NAME (repeatable)\n"
 	"  -x, --hub              hub: repeat every frame to every port\n"
+	"  -F, --stp, --fstp      spanning tree (IEEE 802.1D): loops of cables are cut\n"
+	"      --priority N       spanning tree bridge priority 0..65535 (default 32768)\n"
 	"  -n, --numports N       user ports 1..N (default 32)\n"
 	"  -m, --mode OCTAL       mode of control and data sockets (default 0600)\n"
 	"      --dirmode OCTAL    mode of the directory (default 02700)\n"
@@ -57,6 +59,9 @@ static const struct option longopts[] = {
 	{ "unix", required_argument, 0, 's' },
 	{ "tap", required_argument, 0, 't' },
 	{ "hub", no_argument, 0, 'x' },
+	{ "stp", no_argument, 0, 'F' },
+	{ "fstp", no_argument, 0, 'F' },
+	{ "priority", required_argument, 0, OPT_PRIORITY },
 	{ "numports", required_argument, 0, 'n' },
 	{ "mode", required_argument, 0, 'm' },
 	{ "mod", required_argument, 0, 'm' },
@@ -84,6 +89,7 @@ struct switch_opts {
 	const char *taps[64];
 	int ntaps;
 	int numports, daemon, nostdin;
+	int stp;
 	const char *pidfile, *mgmt, *rcfile;
 	mode_t mgmtmode;
 	gid_t mgmtgid;
@@ -148,7 +154,8 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 		case OPT_NOOFFLOAD: tap_offload = 0; break;
 		case 'v': printf("vde_switch (vde) " VDE_VERSION "\n"); exit(0);
 		case 'h': fputs(switch_help, stdout); exit(0);
-		case 'F': usage_error("-F/--fstp: spanning tree is not supported yet");
+		case 'F': o->stp = 1; break;
+		case OPT_PRIORITY: stp_set_priority((uint16_t)num_arg("--priority", optarg, 0, 65535)); break;
 		default: usage_error("unknown option");
 		}
 	}
@@ -168,6 +175,10 @@ static void derive_modes(const struct switch_opts *o)
 	} else if (!o->mode_set && o->dirmode_set) {
 		sw.mode = sw.dirmode & 0666;
 	}
+	/* Others may create their sockets here, but never remove or
+	 * replace ours: the sticky bit, as on /tmp (vde2 omits it). */
+	if (sw.dirmode & 022)
+		sw.dirmode |= 01000;
 }
 
 /* -s PATH: a directory (vde2), or an existing socket file (VDE1). */
@@ -273,11 +284,63 @@ static char *absolute(const char *path)
 	return out;
 }
 
+/* vde2 reads an rc file even without -f: the user's, else the system's. */
+static const char *default_rcfile(void)
+{
+	static char path[PATH_MAX];
+	const char *home = getenv("HOME");
+
+	if (home && snprintf(path, sizeof(path), "%s/.vde2/vde_switch.rc", home) < (int)sizeof(path) &&
+	    access(path, R_OK) == 0)
+		return path;
+	return access("/etc/vde2/vde_switch.rc", R_OK) == 0 ? "/etc/vde2/vde_switch.rc" : NULL;
+}
+
+/* Everything up to the event loop; 0, 1 (an rc file said shutdown) or
+ * -1.  *pid_written tells the caller whose pid file it may remove. */
+static int start(struct switch_opts *o, const char *pidfile, const char *mgmt, int *pid_written)
+{
+	const char *rcfile = o->rcfile ? o->rcfile : default_rcfile();
+
+	stp_init();
+	if (o->stp && stp_set_enabled(1))
+		log_warn("--stp: ignored in hub mode (a hub repeats BPDUs too)");
+	if (ctlsock_init() < 0)
+		return -1;
+	for (int i = 0; i < o->ntaps; i++)
+		if (tap_open(o->taps[i]) < 0)
+			return -1;
+	if (o->daemon) {
+		log_to_syslog();
+		if (daemon(0, 0) < 0) {
+			log_err("daemon:");
+			return -1;
+		}
+		/* A signalfd wakes epoll only for the process that made it:
+		 * the child of daemon() needs its own. */
+		int fd = sigwatch.fd;
+		loop_del(&sigwatch);
+		close(fd);
+		if (setup_signals() < 0)
+			return -1;
+	}
+	if (pidfile) {
+		if (pidfile_write(pidfile) < 0)
+			return -1;
+		*pid_written = 1;
+	}
+	if (mgmt && mgmt_init(mgmt, o->mgmtmode, o->mgmtgid) < 0)
+		return -1;
+	if (!o->daemon && !o->nostdin && isatty(STDIN_FILENO))
+		mgmt_stdin();
+	return rcfile ? mgmt_rcfile(rcfile) : 0;
+}
+
 int switch_main(int argc, char **argv)
 {
 	struct switch_opts o = { .numports = SW_DEFAULT_NUMPORTS, .mgmtmode = 0600, .mgmtgid = (gid_t)-1 };
-	char *pidfile = NULL;
-	int rc = 1;
+	char *pidfile = NULL, *mgmt = NULL;
+	int rc, pid_written = 0;
 
 	sw.mode = 0600;
 	sw.dirmode = 02700;
@@ -288,47 +351,28 @@ int switch_main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	derive_modes(&o);
 	set_paths(o.sock);
-	if (o.pidfile && !(pidfile = absolute(o.pidfile)))
+	/* Relative paths mean "from here", even after daemon() chdir()s. */
+	if ((o.pidfile && !(pidfile = absolute(o.pidfile))) || (o.mgmt && !(mgmt = absolute(o.mgmt))))
 		die("out of memory");
-
 	if (loop_init() < 0 || setup_signals() < 0 || ports_init(o.numports) < 0 || mac_init(64) < 0)
 		die("cannot initialise");
-	if (ctlsock_init() < 0)
-		goto out;
-	for (int i = 0; i < o.ntaps; i++)
-		if (tap_open(o.taps[i]) < 0)
-			goto out;
-	if (o.daemon) {
-		log_to_syslog();
-		if (daemon(0, 0) < 0) {
-			log_err("daemon:");
-			goto out;
-		}
+
+	rc = start(&o, pidfile, mgmt, &pid_written);
+	if (rc == 0) {
+		log_info("VDE switch started on %s (%d ports%s)", sw.ctl_path, numports,
+			 sw.hub ? ", hub" : "");
+		loop_run(500, tick);
 	}
-	if (pidfile && pidfile_write(pidfile) < 0) {
-		free(pidfile);
-		pidfile = NULL;
-		goto out;
-	}
-	if (o.mgmt && mgmt_init(o.mgmt, o.mgmtmode, o.mgmtgid) < 0)
-		goto out;
-	if (!o.daemon && !o.nostdin && isatty(STDIN_FILENO))
-		mgmt_stdin();
-	if (o.rcfile && mgmt_rcfile(o.rcfile) < 0)
-		goto out;
-	log_info("VDE switch started on %s (%d ports%s)", sw.ctl_path, numports, sw.hub ? ", hub" : "");
-	loop_run(500, tick);
-	rc = 0;
-out:
 	mgmt_cleanup();
 	close_all_endpoints();
 	ctlsock_cleanup();
-	if (pidfile)
+	if (pid_written)
 		unlink(pidfile);
 	free(pidfile);
+	free(mgmt);
 	ep_free_buffers();
 	ports_free();
 	mac_free();
 	loop_done();
-	return rc;
+	return rc < 0 ? 1 : 0;
 }

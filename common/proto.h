@@ -104,7 +104,59 @@ struct vnet_hdr {
 #define TCP_FLAG_PSH 0x08
 #define TCP_FLAG_CWR 0x80
 
+/* ---- Spanning tree BPDUs (IEEE 802.1D), one instance, untagged ----
+ * To 01:80:c2:00:00:00 in an 802.3 frame: the type field is a length
+ * (<= 1500), then LLC 42 42 03, then the BPDU.  All BPDU numbers are
+ * big-endian; times are in 1/256 s.  A Configuration BPDU is 35 bytes,
+ * a Topology Change Notification 4.  802.1w RST BPDUs are version 2,
+ * type 2, 36 bytes.  vde2's FSTP sends RST-shaped BPDUs too (spec §6.6)
+ * but with little-endian whole seconds in the timer fields and its own
+ * role bits; we recognise both by version/type and do not decode them. */
+#define STP_GROUP_MAC { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 }
+#define LLC_SAP_BSTP 0x42
+#define LLC_CTRL_UI 0x03
+#define ETH_MAX_LENGTH_FIELD 1500 /* above this the field is an ethertype */
+
+struct llc_hdr {
+	uint8_t dsap, ssap, ctrl; /* 42 42 03 for BPDUs */
+} __attribute__((packed));
+
+#define BPDU_PROTOCOL_ID 0x0000
+#define BPDU_VERSION_STP 0
+#define BPDU_VERSION_RSTP 2
+#define BPDU_TYPE_CONFIG 0x00
+#define BPDU_TYPE_RST 0x02
+#define BPDU_TYPE_TCN 0x80
+#define BPDU_FLAG_TC 0x01  /* topology change */
+#define BPDU_FLAG_TCA 0x80 /* topology change acknowledgement */
+
+struct bpdu_hdr { /* all of a TCN BPDU */
+	uint16_t protocol; /* 0 */
+	uint8_t version;
+	uint8_t type;
+} __attribute__((packed));
+
+struct bpdu_config {
+	struct bpdu_hdr h;
+	uint8_t flags;
+	uint8_t root[8];    /* priority (2 bytes) + MAC */
+	uint32_t root_cost;
+	uint8_t bridge[8];  /* the sender */
+	uint16_t port;      /* sender's port: priority (4 bits) + number (12) */
+	uint16_t msg_age;   /* 1/256 s, as all four times */
+	uint16_t max_age;
+	uint16_t hello;
+	uint16_t fwd_delay;
+} __attribute__((packed));
+
+#define BPDU_TCN_LEN 4
+#define BPDU_CONFIG_LEN 35
+#define BPDU_RST_LEN 36
+#define BPDU_TIME_UNIT 256 /* per second */
+
 _Static_assert(sizeof(struct vnet_hdr) == 10, "virtio_net_hdr is 10 bytes");
+_Static_assert(sizeof(struct bpdu_hdr) == BPDU_TCN_LEN, "TCN BPDU");
+_Static_assert(sizeof(struct bpdu_config) == BPDU_CONFIG_LEN, "configuration BPDU");
 _Static_assert(sizeof(struct sockaddr_un) == 110, "sockaddr_un must be 110 bytes");
 _Static_assert(sizeof(struct vde_request_v3) == 122, "v3 request header");
 _Static_assert(sizeof(struct vde_request_v1) == 124, "v1 request header");

@@ -54,6 +54,17 @@ mkns() {
 	echo "$ns"
 }
 
+# tap_into NS IFACE ADDR/LEN: move an interface (a switch's tap) into
+# namespace NS, give it ADDR and bring it up
+tap_into() {
+	ip link set "$2" netns "$1" || fail "move $2 into $1"
+	ip -n "$1" addr add "$3" dev "$2" || fail "address $3 on $2"
+	ip -n "$1" link set "$2" up || fail "bring up $2 in $1"
+}
+
+# pings NS ADDR: NS reaches ADDR (retried: ARP and taps come up async)
+pings() { wait_for -t 20 ip netns exec "$1" ping -n -c 1 -W 1 "$2"; }
+
 # The same logs for sanitizer reports: a report anywhere fails the test.
 _check_sanitizers() {
 	if grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T"/*.log 2>/dev/null; then
@@ -72,7 +83,12 @@ _cleanup() {
 		kill -9 "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	for p in "${_netns[@]}"; do ip netns pids "$p" 2>/dev/null | xargs -r kill -9; ip netns del "$p" 2>/dev/null; done
+	# mkns usually runs in $(...), a subshell, so _netns may miss some:
+	# every namespace named after this test's pid is ours.
+	for p in "${_netns[@]}" $(ip netns list 2>/dev/null | awk -v pre="vdet$$-" 'index($1, pre) == 1 { print $1 }'); do
+		ip netns pids "$p" 2>/dev/null | xargs -r kill -9
+		ip netns del "$p" 2>/dev/null
+	done
 	if ! _check_sanitizers; then rc=1; echo "FAIL: sanitizer report" >&2; fi
 	[ $rc -ne 0 ] && [ $rc -ne 77 ] && for f in "$T"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }; done
 	rm -rf "$T"

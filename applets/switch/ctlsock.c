@@ -25,17 +25,24 @@
 #include <unistd.h>
 
 #define HANDSHAKE_TIMEOUT_MS 5000
-#define MAX_PENDING 256 /* handshakes in progress; more are refused */
+/* Handshakes in progress.  A user past the per-user bound loses their
+ * own oldest one, so nobody can lock the others out by connecting and
+ * never sending; the global bound caps memory the same way. */
+#define MAX_PENDING 1024
+#define MAX_PENDING_PER_UID 16
+#define SQUAT_TRIES 16 /* other names to try when NNN.FD is taken */
 
 struct pending {
 	struct watch w;
 	struct pending *next;
+	uid_t uid;
 	uint64_t deadline;
 	size_t len;
 	uint8_t buf[VDE_REQ_MAX];
 };
 
 static struct watch listener = { .fd = -1 };
+static int listener_paused; /* out of fds: resume on the next tick */
 static struct pending *pendings;
 static int npending;
 static uint64_t start_ms;
@@ -89,7 +96,7 @@ static int client_addr_ok(const struct sockaddr_un *sa, uid_t uid)
 		log_warn("client data socket %s is not a socket", path);
 		return 0;
 	}
-	if (uid != 0 && st.st_uid != uid && st.st_uid != geteuid()) {
+	if (uid != 0 && st.st_uid != uid) {
 		log_warn("client data socket %s belongs to uid %u, not to the requester (uid %u)",
 			 path, (unsigned)st.st_uid, (unsigned)uid);
 		return 0;
@@ -97,10 +104,27 @@ static int client_addr_ok(const struct sockaddr_un *sa, uid_t uid)
 	return 1;
 }
 
-/* Our end of the data path: DIR/NNN.FD, or an abstract name when the
- * switch runs in VDE1 plain-socket form (no directory of its own). */
+/* bind() with the socket file born with its final mode: no window in
+ * which a looser mode, or a chmod() by path, can be exploited. */
+static int bind_mode(int fd, const struct sockaddr_un *sa, mode_t mode)
+{
+	mode_t old = umask(~mode & 0777);
+	int rc = bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	umask(old);
+	return rc;
+}
+
+/* Our end of the data path: DIR/NNN.FD (another free name if somebody
+ * squats on it), or an abstract name when the switch runs in VDE1
+ * plain-socket form (no directory of its own). */
 static int bind_data(int fd, int port, struct sockaddr_un *sa, uid_t uid)
 {
+	/* Root switch: the socket is the client's alone.  Otherwise -m and
+	 * -g decide who may connect (same rule as vde2). */
+	int for_client = geteuid() == 0 && uid != (uid_t)-1 && uid != 0;
+	mode_t mode = for_client ? sw.mode & 0700 : sw.mode;
+	struct stat st;
+
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	if (sw.plain) {
@@ -108,26 +132,27 @@ static int bind_data(int fd, int port, struct sockaddr_un *sa, uid_t uid)
 			 (int)getpid(), port & 0xffff, fd & 0xffffff);
 		return bind(fd, (struct sockaddr *)sa, sizeof(*sa));
 	}
-	/* set_paths() left room for the longest NNN.FD */
-	if (snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%03d.%d", sw.dir, port, fd) >=
-	    (int)sizeof(sa->sun_path))
-		return errno = ENAMETOOLONG, -1;
-	unlink(sa->sun_path);
-	if (bind(fd, (struct sockaddr *)sa, sizeof(*sa)) < 0)
+	for (int k = 0; k <= SQUAT_TRIES; k++) {
+		/* set_paths() left room for the longest name */
+		int n = k ? snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%03d.%d.%d", sw.dir, port, fd, k)
+			  : snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%03d.%d", sw.dir, port, fd);
+		if (n >= (int)sizeof(sa->sun_path))
+			return errno = ENAMETOOLONG, -1;
+		/* a socket left by a switch that crashed here is ours to reuse */
+		if (lstat(sa->sun_path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == geteuid())
+			unlink(sa->sun_path);
+		if (bind_mode(fd, sa, mode) == 0)
+			break;
+		if (errno != EADDRINUSE || k == SQUAT_TRIES)
+			return -1;
+	}
+	/* lchown: never follow a link somebody slipped in */
+	if ((for_client || sw.gid != (gid_t)-1) &&
+	    lchown(sa->sun_path, for_client ? uid : (uid_t)-1, sw.gid) < 0) {
+		unlink(sa->sun_path);
 		return -1;
-	/* Root switch: the socket is the client's alone.  Otherwise -m and
-	 * -g decide who may connect (same rule as vde2). */
-	if (geteuid() == 0 && uid != (uid_t)-1 && uid != 0) {
-		if (chmod(sa->sun_path, sw.mode & 0700) < 0 || chown(sa->sun_path, uid, sw.gid) < 0)
-			goto fail;
-	} else if (chmod(sa->sun_path, sw.mode) < 0 ||
-		   (sw.gid != (gid_t)-1 && chown(sa->sun_path, (uid_t)-1, sw.gid) < 0)) {
-		goto fail;
 	}
 	return 0;
-fail:
-	unlink(sa->sun_path);
-	return -1;
 }
 
 static uid_t peer_uid(int fd)
@@ -143,7 +168,7 @@ static uid_t peer_uid(int fd)
 /* The request is complete and valid: make the endpoint. 0 on success. */
 static int accept_request(struct pending *pd, const struct vde_req *rq)
 {
-	uid_t uid = peer_uid(pd->w.fd);
+	uid_t uid = pd->uid;
 	struct sockaddr_un mine;
 	struct port *port;
 	struct endpoint *ep;
@@ -225,22 +250,67 @@ static void pending_event(struct watch *w, uint32_t events)
 	pending_close(pd); /* closes the fd unless an endpoint took it */
 }
 
+static int pending_count(uid_t uid, struct pending **oldest)
+{
+	int n = 0;
+
+	*oldest = NULL;
+	for (struct pending *pd = pendings; pd; pd = pd->next)
+		if (pd->uid == uid || uid == (uid_t)-2) {
+			n++;
+			*oldest = pd; /* new ones go to the front */
+		}
+	return n;
+}
+
+/* Make room for a handshake from uid, evicting stalled ones if needed. */
+static void pending_make_room(uid_t uid)
+{
+	struct pending *oldest;
+
+	if (uid != 0 && pending_count(uid, &oldest) >= MAX_PENDING_PER_UID) {
+		log_warn("uid %u has %d handshakes in progress: dropping its oldest", (unsigned)uid,
+			 MAX_PENDING_PER_UID);
+		pending_close(oldest);
+	}
+	if (npending >= MAX_PENDING && pending_count((uid_t)-2, &oldest) > 0) {
+		log_warn("%d handshakes in progress: dropping the oldest", MAX_PENDING);
+		pending_close(oldest);
+	}
+}
+
+static void accept_failed(struct watch *w)
+{
+	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+		/* Level-triggered: retrying now would spin.  Pause until the
+		 * next tick, when endpoints may have gone. */
+		if (!listener_paused)
+			log_err("accept on %s: %s; pausing new connections", sw.ctl_path, strerror(errno));
+		listener_paused = 1;
+		loop_mod(w, 0);
+	} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+		log_err("accept on %s:", sw.ctl_path);
+	}
+}
+
 static void listener_event(struct watch *w, uint32_t events)
 {
 	(void)events;
 	for (;;) {
 		int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-				log_err("accept on %s:", sw.ctl_path);
+			accept_failed(w);
 			return;
 		}
-		struct pending *pd = npending < MAX_PENDING ? calloc(1, sizeof(*pd)) : NULL;
+		uid_t uid = peer_uid(fd);
+		pending_make_room(uid);
+		struct pending *pd = calloc(1, sizeof(*pd));
 		if (!pd) {
-			log_warn("too many handshakes in progress: connection refused");
+			log_warn("out of memory: connection refused");
 			close(fd);
 			continue;
 		}
+		pd->uid = uid;
 		pd->deadline = now_ms() + HANDSHAKE_TIMEOUT_MS;
 		if (loop_add(&pd->w, fd, EPOLLIN, pending_event) < 0) {
 			close(fd);
@@ -257,6 +327,10 @@ void ctlsock_expire(uint64_t now)
 {
 	struct pending *pd = pendings, *next;
 
+	if (listener_paused && listener.fd >= 0) {
+		listener_paused = 0;
+		loop_mod(&listener, EPOLLIN);
+	}
 	for (; pd; pd = next) {
 		next = pd->next;
 		if (now >= pd->deadline) {
@@ -296,7 +370,7 @@ int ctlsock_listen(const char *path, mode_t mode, gid_t gid, struct watch *w, wa
 		log_err("socket:");
 		return -1;
 	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (bind_mode(fd, &sa, mode) < 0) {
 		struct stat st;
 		if (errno != EADDRINUSE) {
 			log_err("bind %s:", path);
@@ -312,12 +386,12 @@ int ctlsock_listen(const char *path, mode_t mode, gid_t gid, struct watch *w, wa
 		}
 		log_warn("removing stale socket %s (its switch is gone)", path);
 		unlink(path);
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (bind_mode(fd, &sa, mode) < 0) {
 			log_err("bind %s:", path);
 			goto fail;
 		}
 	}
-	if (chmod(path, mode) < 0 || (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0)) {
+	if (gid != (gid_t)-1 && lchown(path, (uid_t)-1, gid) < 0) {
 		log_err("set permissions of %s:", path);
 		unlink(path);
 		goto fail;
@@ -349,6 +423,10 @@ static int make_dir(void)
 	if (st.st_uid != geteuid()) {
 		log_err("%s belongs to uid %u, not to us: choose another -s directory",
 			sw.dir, (unsigned)st.st_uid);
+		return -1;
+	}
+	if (still_used(sw.ctl_path)) { /* leave a live switch's files alone */
+		log_err("bind %s: another switch is running there", sw.ctl_path);
 		return -1;
 	}
 	if ((sw.gid != (gid_t)-1 && chown(sw.dir, (uid_t)-1, sw.gid) < 0) ||

@@ -144,21 +144,50 @@ int mac_learn(const uint8_t *mac, int vlan, int port, uint32_t now)
 	return -1;
 }
 
-static int not_port(const struct mac_entry *e, long port) { return e->port != port; }
-static int not_vlan(const struct mac_entry *e, long vlan) { return (long)(e->key >> 48) != vlan; }
-static int fresh(const struct mac_entry *e, long now) { return (uint32_t)now - e->last <= mac_expire_secs; }
-
-void mac_flush_port(int port)
+/* Delete slot i, pulling later entries of its probe run back so every
+ * lookup still finds them (backward-shift deletion: no tombstones). */
+static void delete_at(size_t i)
 {
-	if (tab && count)
-		rebuild(slots, not_port, port);
+	size_t j = i;
+
+	for (;;) {
+		tab[i].port = -1;
+		for (;;) {
+			j = (j + 1) & (slots - 1);
+			if (tab[j].port < 0)
+				goto done;
+			size_t home = slot_of(tab[j].key);
+			/* the entry at j may stay if its home lies in (i, j] */
+			if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+				continue;
+			break;
+		}
+		tab[i] = tab[j];
+		i = j;
+	}
+done:
+	count--;
 }
 
-void mac_flush_vlan(int vlan)
+/* Remove, in place, every entry for which drop() says so.  An entry
+ * pulled back into slot i is checked again before moving on. */
+static void sweep(int (*drop)(const struct mac_entry *, long), long arg)
 {
-	if (tab && count)
-		rebuild(slots, not_vlan, vlan);
+	for (size_t i = 0; tab && count && i < slots;) {
+		if (tab[i].port >= 0 && drop(&tab[i], arg))
+			delete_at(i);
+		else
+			i++;
+	}
 }
+
+static int on_port(const struct mac_entry *e, long port) { return e->port == port; }
+static int on_vlan(const struct mac_entry *e, long vlan) { return (long)(e->key >> 48) == vlan; }
+static int stale(const struct mac_entry *e, long now) { return (uint32_t)now - e->last > mac_expire_secs; }
+
+void mac_flush_port(int port) { sweep(on_port, port); }
+
+void mac_flush_vlan(int vlan) { sweep(on_vlan, vlan); }
 
 void mac_flush_all(void)
 {
@@ -166,11 +195,7 @@ void mac_flush_all(void)
 		mac_init(64);
 }
 
-void mac_expire(uint32_t now)
-{
-	if (tab && count)
-		rebuild(slots, fresh, (long)now);
-}
+void mac_expire(uint32_t now) { sweep(stale, (long)now); }
 
 int mac_set_size(unsigned int max)
 {
@@ -194,4 +219,16 @@ void mac_print(FILE *out, uint32_t now)
 			(unsigned)(e->key >> 8) & 0xff, (unsigned)e->key & 0xff,
 			(int)(e->key >> 48), e->port, now - e->last);
 	}
+}
+
+/* Every entry, in table order: for the console's hash/print and hash/find. */
+void mac_foreach(mac_visit_fn *fn, void *ctx)
+{
+	for (size_t i = 0; i < slots; i++)
+		if (tab[i].port >= 0) {
+			uint8_t m[6];
+			for (int b = 0; b < 6; b++)
+				m[b] = (uint8_t)(tab[i].key >> (40 - 8 * b));
+			fn(ctx, i, m, (int)(tab[i].key >> 48) & VLAN_VID_MASK, tab[i].port, tab[i].last);
+		}
 }

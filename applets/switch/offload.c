@@ -65,7 +65,7 @@ static int parse_l34(const uint8_t *f, size_t len, struct l34 *o)
 		l3 = 18;
 	}
 	if (type == ETH_TYPE_IPV4) {
-		if (len < l3 + 20 || (f[l3] >> 4) != 4 || f[l3 + 9] != IP_PROTO_TCP)
+		if (len < l3 + 20 || (f[l3] >> 4) != 4 || (f[l3] & 0x0f) < 5 || f[l3 + 9] != IP_PROTO_TCP)
 			return -1;
 		o->l4 = l3 + (size_t)(f[l3] & 0x0f) * 4;
 		o->v6 = 0;

@@ -200,7 +200,7 @@ extern int tap_offload; /* use IFF_VNET_HDR + TSO when the kernel can */
 /* ---- management console (mgmt.c) ---- */
 int mgmt_init(const char *path, mode_t mode, gid_t gid);
 int mgmt_stdin(void);
-int mgmt_rcfile(const char *path);
+int mgmt_rcfile(const char *path); /* 0 ok, 1 it said shutdown, -1 error */
 void mgmt_cleanup(void);
 
 #endif

@@ -1,0 +1,72 @@
+/* mgmt.h - the management console's command interface.
+ *
+ * A command is a path ("port/print"), a syntax and help text for `help`,
+ * and a function that parses its argument, acts, and returns 0 or an
+ * errno value; the console turns that into "1000 Success" or
+ * "1NNN <strerror>" exactly like vde2 (spec §6.9).  Commands flagged
+ * MGMT_DATA get their output framed by "0000 DATA END WITH '.'" and ".",
+ * even when they fail half way (vde2 does the same).
+ *
+ * The command set is a list of tables: mgmt_cmds.c (general, hash/...),
+ * mgmt_port.c (port/...) and mgmt_vlan.c (vlan/...) are built in.  Another
+ * part of the switch adds its own menu with mgmt_register(), e.g. from
+ * its init function:
+ *
+ *     static const struct mgmt_cmd fstp_cmds[] = {
+ *         { "fstp", NULL, "FAST SPANNING TREE MENU", NULL, 0 },
+ *         { "fstp/showinfo", "", "show fstp info", fstp_showinfo, MGMT_DATA },
+ *         { 0 }
+ *     };
+ *     mgmt_register(fstp_cmds);
+ */
+#ifndef VDE_MGMT_H
+#define VDE_MGMT_H
+
+#include <stddef.h>
+
+struct mgmt_session; /* one console: a socket client, stdin, an rc file */
+
+/* fn returns 0 or an errno value (EINVAL for a bad argument, ENXIO for a
+ * missing port or VLAN, ...).  arg is the rest of the line after the
+ * path, blanks trimmed, "" when none. */
+typedef int mgmt_fn(struct mgmt_session *s, char *arg);
+
+struct mgmt_cmd {
+	const char *path;   /* NULL ends a table */
+	const char *syntax; /* NULL: a menu title line in `help` */
+	const char *help;
+	mgmt_fn *fn;        /* NULL for a menu title */
+	int flags;
+};
+#define MGMT_DATA 1 /* output goes in a "0000 DATA" block */
+
+/* Add a table (ending with a { 0 } entry; it must stay alive).  Tables
+ * are searched and listed in the order they were added, after the
+ * built-in ones.  Returns 0, or -1 if too many tables. */
+int mgmt_register(const struct mgmt_cmd *table);
+
+/* Output of a command: goes to the session (socket, stdout) or nowhere
+ * (rc file).  Never blocks; see mgmt.c for the bounds. */
+void mgmt_printf(struct mgmt_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Split arg into at most max blank-separated words; returns how many, or
+ * -1 when there are more than max. */
+int mgmt_words(char *arg, char **words, int max);
+/* A whole decimal number in [min,max]: 0, or EINVAL. */
+int mgmt_num(const char *s, long min, long max, long *out);
+
+/* For commands that act on the session itself. */
+void mgmt_session_end(struct mgmt_session *s);      /* logout */
+int mgmt_session_load(struct mgmt_session *s, const char *path); /* load */
+void mgmt_shutdown(struct mgmt_session *s);         /* shutdown */
+const char *mgmt_socket_path(void);                 /* -M, or NULL */
+extern const char mgmt_banner[]; /* two lines: "VDE switch V.<version>", and who we are */
+unsigned int mgmt_socket_mode(void);
+
+/* The command tables built into the switch, and help's lister. */
+extern const struct mgmt_cmd mgmt_general_cmds[], mgmt_hash_cmds[],
+	mgmt_port_cmds[], mgmt_vlan_cmds[];
+/* Visit every command and menu line in help order. */
+void mgmt_foreach(void (*fn)(const struct mgmt_cmd *c, void *ctx), void *ctx);
+
+#endif

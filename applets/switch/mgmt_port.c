@@ -1,0 +1,322 @@
+/* mgmt_port.c - console commands for ports (port/...): the port table,
+ * hub mode, untagged VLAN, access control, endpoints and counters.
+ * port/print keeps vde2's layout line for line and adds one line of
+ * drop counts after OUT. */
+#include "switch.h"
+#include "mgmt.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Port number argument: EINVAL outside 0..numports, ENXIO when the port
+ * was never created (vde2's two answers). */
+static int port_arg(const char *s, struct port **p)
+{
+	long n;
+
+	if (mgmt_num(s, 0, numports, &n))
+		return EINVAL;
+	*p = ports[n];
+	return *p ? 0 : ENXIO;
+}
+
+/* Split arg into exactly n words. */
+static int words(char *arg, char **w, int n)
+{
+	return mgmt_words(arg, w, n) == n ? 0 : EINVAL;
+}
+
+static int cmd_showinfo(struct mgmt_session *s, char *arg)
+{
+	if (*arg)
+		return EINVAL;
+	mgmt_printf(s, "Numports=%d\nHUB=%s\ncounters=true\n", numports, sw.hub ? "true" : "false");
+	return 0;
+}
+
+static int cmd_setnumports(struct mgmt_session *s, char *arg)
+{
+	char *w[1];
+	long n;
+
+	(void)s;
+	if (words(arg, w, 1) || mgmt_num(w[0], 1, 65535, &n)) /* as -n */
+		return EINVAL;
+	return ports_resize((int)n) < 0 ? errno : 0;
+}
+
+static int cmd_sethub(struct mgmt_session *s, char *arg)
+{
+	char *w[1];
+	long on;
+
+	(void)s;
+	if (words(arg, w, 1) || mgmt_num(w[0], 0, 1, &on))
+		return EINVAL;
+	if (sw.hub != (int)on)
+		mac_flush_all(); /* hub mode learns nothing: start afresh either way */
+	if (on)
+		stp_set_enabled(0); /* as vde2: a hub has no spanning tree */
+	sw.hub = (int)on;
+	return 0;
+}
+
+static int cmd_setvlan(struct mgmt_session *s, char *arg)
+{
+	char *w[2];
+	struct port *p;
+	long vid;
+	int err;
+
+	(void)s;
+	if (words(arg, w, 2) || mgmt_num(w[1], 0, VLAN_NONE, &vid))
+		return EINVAL;
+	if ((err = port_arg(w[0], &p)))
+		return err;
+	return port_setvlan(p, (int)vid) < 0 ? errno : 0;
+}
+
+static int cmd_createauto(struct mgmt_session *s, char *arg)
+{
+	if (*arg)
+		return EINVAL;
+	for (int i = 1; i <= numports; i++)
+		if (!ports[i]) {
+			if (!port_create(i, 0))
+				return errno;
+			mgmt_printf(s, "Port %04d\n", i);
+			return 0;
+		}
+	return ENOSPC;
+}
+
+static int cmd_create(struct mgmt_session *s, char *arg)
+{
+	char *w[1];
+	long n;
+
+	(void)s;
+	if (words(arg, w, 1) || mgmt_num(w[0], 0, numports, &n))
+		return EINVAL;
+	return port_create((int)n, 0) ? 0 : errno;
+}
+
+static int cmd_remove(struct mgmt_session *s, char *arg)
+{
+	char *w[1];
+	long n;
+
+	(void)s;
+	if (words(arg, w, 1) || mgmt_num(w[0], 0, numports, &n))
+		return EINVAL;
+	return port_remove((int)n) < 0 ? errno : 0;
+}
+
+static int cmd_allocatable(struct mgmt_session *s, char *arg)
+{
+	char *w[2];
+	struct port *p;
+	long on;
+	int err;
+
+	(void)s;
+	if (words(arg, w, 2) || mgmt_num(w[1], 0, 1, &on))
+		return EINVAL;
+	if ((err = port_arg(w[0], &p)))
+		return err;
+	p->allocatable = (int)on;
+	return 0;
+}
+
+/* "NONE" and "ANY" (vde2's spellings) lift the restriction. */
+static int no_restriction(const char *s) { return !strcmp(s, "NONE") || !strcmp(s, "ANY"); }
+
+static int cmd_setuser(struct mgmt_session *s, char *arg)
+{
+	char *w[2];
+	struct port *p;
+	struct passwd *pw;
+	long uid;
+	int err;
+
+	(void)s;
+	if (words(arg, w, 2))
+		return EINVAL;
+	if ((err = port_arg(w[0], &p)))
+		return err;
+	if (no_restriction(w[1]))
+		p->ac_user = (uid_t)-1;
+	else if ((pw = getpwnam(w[1])))
+		p->ac_user = pw->pw_uid;
+	else if (!mgmt_num(w[1], 0, 0x7ffffffe, &uid))
+		p->ac_user = (uid_t)uid;
+	else
+		return EINVAL;
+	return 0;
+}
+
+static int cmd_setgroup(struct mgmt_session *s, char *arg)
+{
+	char *w[2];
+	struct port *p;
+	struct group *gr;
+	long gid;
+	int err;
+
+	(void)s;
+	if (words(arg, w, 2))
+		return EINVAL;
+	if ((err = port_arg(w[0], &p)))
+		return err;
+	if (no_restriction(w[1]))
+		p->ac_group = (gid_t)-1;
+	else if ((gr = getgrnam(w[1])))
+		p->ac_group = gr->gr_gid;
+	else if (!mgmt_num(w[1], 0, 0x7ffffffe, &gid))
+		p->ac_group = (gid_t)gid;
+	else
+		return EINVAL;
+	return 0;
+}
+
+static int cmd_epclose(struct mgmt_session *s, char *arg)
+{
+	char *w[2];
+	struct port *p;
+	long id;
+	int err;
+
+	(void)s;
+	if (words(arg, w, 2) || mgmt_num(w[1], 0, 0x7fffffff, &id))
+		return EINVAL;
+	if ((err = port_arg(w[0], &p)))
+		return err;
+	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
+		if (ep->id == id) {
+			ep_close(ep, "closed from the management console");
+			return 0;
+		}
+	return ENXIO;
+}
+
+static void reset_counters(struct port *p)
+{
+	p->in_pkts = p->in_bytes = p->out_pkts = p->out_bytes = p->drops = 0;
+	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
+		ep->drops = 0;
+}
+
+static int cmd_resetcounter(struct mgmt_session *s, char *arg)
+{
+	char *w[1];
+	struct port *p;
+	int n = mgmt_words(arg, w, 1), err;
+
+	(void)s;
+	if (n < 0)
+		return EINVAL;
+	if (n == 0) {
+		for (int i = 0; i <= numports; i++)
+			if (ports[i])
+				reset_counters(ports[i]);
+		return 0;
+	}
+	if ((err = port_arg(w[0], &p)))
+		return err;
+	reset_counters(p);
+	return 0;
+}
+
+static const char *user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw;
+
+	if (uid == (uid_t)-1)
+		return "NONE";
+	if ((pw = getpwuid(uid)))
+		return pw->pw_name;
+	snprintf(buf, len, "%u", (unsigned)uid);
+	return buf;
+}
+
+static const char *group_name(gid_t gid, char *buf, size_t len)
+{
+	struct group *gr;
+
+	if (gid == (gid_t)-1)
+		return "NONE";
+	if ((gr = getgrgid(gid)))
+		return gr->gr_name;
+	snprintf(buf, len, "%u", (unsigned)gid);
+	return buf;
+}
+
+static void print_port(struct mgmt_session *s, const struct port *p)
+{
+	char b1[16], b2[16], b3[16], stp[96];
+
+	mgmt_printf(s, "Port %04d untagged_vlan=%04d %sACTIVE - %sUnnamed Allocatable\n", p->index,
+		    p->untagged_vlan, port_active(p) ? "" : "IN", p->allocatable ? "" : "NOT ");
+	mgmt_printf(s, " Current User: %s Access Control: (User: %s - Group: %s)\n",
+		    user_name(p->curuser, b1, sizeof(b1)), user_name(p->ac_user, b2, sizeof(b2)),
+		    group_name(p->ac_group, b3, sizeof(b3)));
+	mgmt_printf(s, " IN:  pkts %10llu          bytes %20llu\n",
+		    (unsigned long long)p->in_pkts, (unsigned long long)p->in_bytes);
+	mgmt_printf(s, " OUT: pkts %10llu          bytes %20llu\n",
+		    (unsigned long long)p->out_pkts, (unsigned long long)p->out_bytes);
+	mgmt_printf(s, " DROP: pkts %9llu\n", (unsigned long long)p->drops);
+	if (stp_port_describe(p, stp, sizeof(stp)) > 0) /* spanning tree role and state */
+		mgmt_printf(s, " %s\n", stp);
+	for (const struct endpoint *ep = p->eps; ep; ep = ep->next)
+		mgmt_printf(s, "  -- endpoint ID %04d module %-12s: %s\n", ep->id,
+			    ep->kind == EP_TAP ? "tuntap" : "unix prog", ep->descr ? ep->descr : "");
+}
+
+/* port/print shows active ports, port/allprint every port that exists. */
+static int print_ports(struct mgmt_session *s, char *arg, int all)
+{
+	char *w[1];
+	struct port *p;
+	int n = mgmt_words(arg, w, 1), err;
+
+	if (n < 0)
+		return EINVAL;
+	if (n == 1) {
+		if ((err = port_arg(w[0], &p)))
+			return err;
+		if (!all && !port_active(p))
+			return ENXIO;
+		print_port(s, p);
+		return 0;
+	}
+	for (int i = 0; i <= numports; i++)
+		if (ports[i] && (all || port_active(ports[i])))
+			print_port(s, ports[i]);
+	return 0;
+}
+
+static int cmd_print(struct mgmt_session *s, char *arg) { return print_ports(s, arg, 0); }
+static int cmd_allprint(struct mgmt_session *s, char *arg) { return print_ports(s, arg, 1); }
+
+const struct mgmt_cmd mgmt_port_cmds[] = {
+	{ "port", NULL, "PORTS", NULL, 0 },
+	{ "port/showinfo", "", "number of ports, hub or switch", cmd_showinfo, MGMT_DATA },
+	{ "port/setnumports", "N", "ports are 1..N (only unused ports may go)", cmd_setnumports, 0 },
+	{ "port/sethub", "0/1", "1: repeat every frame everywhere, 0: switch", cmd_sethub, 0 },
+	{ "port/setvlan", "N VLAN", "untagged VLAN of port N (4095: none)", cmd_setvlan, 0 },
+	{ "port/createauto", "", "create the first free port, not for automatic use", cmd_createauto, MGMT_DATA },
+	{ "port/create", "N", "create port N, not for automatic use", cmd_create, 0 },
+	{ "port/remove", "N", "remove port N (it must have no endpoint)", cmd_remove, 0 },
+	{ "port/allocatable", "N 0/1", "may clients asking for any port get N?", cmd_allocatable, 0 },
+	{ "port/setuser", "N user", "only this user (or root) may use port N", cmd_setuser, 0 },
+	{ "port/setgroup", "N group", "members of this group may use port N", cmd_setgroup, 0 },
+	{ "port/epclose", "N ID", "disconnect endpoint ID from port N", cmd_epclose, 0 },
+	{ "port/resetcounter", "[N]", "zero the counters (of port N)", cmd_resetcounter, 0 },
+	{ "port/print", "[N]", "ports in use (or port N): endpoints, counters", cmd_print, MGMT_DATA },
+	{ "port/allprint", "[N]", "the same, unused ports included", cmd_allprint, MGMT_DATA },
+	{ 0 }
+};

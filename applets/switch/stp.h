@@ -1,0 +1,115 @@
+/* stp.h - spanning tree internals shared by stp.c (the protocol),
+ * stp_bpdu.c (BPDU encoding and checking) and stp_mgmt.c (console
+ * commands).  The rest of the switch sees only the stp_* calls in
+ * switch.h. */
+#ifndef VDE_STP_H
+#define VDE_STP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct port;
+
+/* A priority vector: what a BPDU says about the path to the root.  The
+ * smaller vector wins, compared field by field in this order. */
+struct stp_vec {
+	uint8_t root[8];   /* root bridge ID */
+	uint32_t cost;     /* root path cost of the sender */
+	uint8_t bridge[8]; /* sender's bridge ID */
+	uint16_t port;     /* sender's port ID */
+};
+
+/* A decoded BPDU.  Times in milliseconds. */
+struct stp_msg {
+	int type;          /* BPDU_TYPE_CONFIG or BPDU_TYPE_TCN */
+	int flags;         /* BPDU_FLAG_TC, BPDU_FLAG_TCA */
+	struct stp_vec vec;
+	uint32_t msg_age, max_age, hello, fwd_delay;
+};
+
+/* Why bpdu_decode refused a frame (all but the first are counted). */
+enum bpdu_verdict {
+	BPDU_OK = 0,
+	BPDU_RST,       /* 802.1w / vde2 FSTP BPDU: understood as "not ours" */
+	BPDU_TAGGED,    /* 802.1Q tagged (vde2 FSTP on trunks) */
+	BPDU_MALFORMED, /* not LLC, short, wrong protocol, bad ages */
+};
+
+/* Check and decode an Ethernet frame to 01:80:c2:00:00:00. */
+enum bpdu_verdict bpdu_decode(const uint8_t *frame, size_t len, struct stp_msg *m);
+/* Build a frame (at least ETH_MIN_FRAME bytes into buf, which must hold
+ * ETH_MIN_FRAME) from src; returns its length. */
+size_t bpdu_encode(uint8_t *buf, const uint8_t src[6], const struct stp_msg *m);
+
+int stp_vec_cmp(const struct stp_vec *a, const struct stp_vec *b);
+/* Received times are clamped into these (seconds): a hostile BPDU with a
+ * zero hello time must not make us spin.  The same bounds as Linux's
+ * bridge settings, so one configuration suits both. */
+#define STP_HELLO_MIN 1
+#define STP_HELLO_MAX 10
+#define STP_MAXAGE_MIN 6
+#define STP_MAXAGE_MAX 40
+#define STP_FWD_MIN 2
+#define STP_FWD_MAX 30
+
+/* ---- state, for the console (stp_mgmt.c) ---- */
+enum stp_role { ROLE_DISABLED, ROLE_ROOT, ROLE_DESIGNATED, ROLE_ALTERNATE, ROLE_BACKUP };
+enum stp_state { ST_DISABLED, ST_BLOCKING, ST_LISTENING, ST_LEARNING, ST_FORWARDING };
+
+struct stp_port {
+	struct port *port;
+	struct stp_port *next_up; /* list of ports taking part */
+	/* configuration, kept while STP is off */
+	uint32_t cost;
+	uint8_t prio;        /* port priority 0..240, a multiple of 16 */
+	int admin_edge;      /* fstp/setedge: an end host, forward at once */
+	/* protocol state */
+	int oper_edge;       /* admin_edge until a BPDU arrives */
+	enum stp_role role;
+	enum stp_state state;
+	int has_info;        /* info holds a neighbour's live vector */
+	struct stp_msg info; /* what the designated bridge on this port says */
+	uint64_t info_time, info_expires;
+	uint64_t state_until;  /* end of listening or learning */
+	uint64_t recent_root;  /* was root port until then: no rapid takeover */
+	int tc_ack;            /* acknowledge a TCN in the next BPDU */
+	uint64_t last_tx;
+	unsigned int tx_burst; /* BPDUs sent this second (rate limit) */
+	uint64_t tx_second;
+	int tx_pending;
+	/* counters */
+	uint64_t rx_bpdu, tx_bpdu, rx_tcn, tx_tcn, rx_ignored, fwd_transitions;
+	int warned;            /* logged once about BPDUs we ignore */
+};
+
+struct stp_bridge {
+	uint16_t priority;
+	uint8_t id[8];
+	struct stp_vec root;      /* best path: root ID, our root path cost,
+				   * designated bridge and port of the root port */
+	struct port *root_port;   /* NULL: we are the root */
+	uint32_t hello, max_age, fwd_delay;       /* configured, ms */
+	uint32_t t_hello, t_max_age, t_fwd_delay; /* in use (the root's), ms */
+	uint64_t next_hello;
+	uint64_t tc_until;        /* root: TC flag in our BPDUs until then */
+	int tc_from_root;         /* non-root: the root's TC flag */
+	int tcn_pending;          /* non-root: TCN on the root port until acked */
+	uint64_t tcn_next;
+	uint64_t last_flush;
+	uint64_t tc_count, last_tc;
+	uint64_t now;
+};
+extern struct stp_bridge stp_br;
+
+const char *stp_role_name(enum stp_role r);
+const char *stp_state_name(enum stp_state s);
+/* "8000.00ff11223344" */
+void stp_id_str(const uint8_t id[8], char out[18]);
+struct stp_port *stp_port_cfg(struct port *p); /* make the state on demand; NULL: no memory */
+int stp_is_root(void);
+int stp_tc_active(void);
+void stp_set_edge(struct port *p, int on);
+void stp_set_cost(struct port *p, uint32_t cost);
+int stp_set_timers(unsigned int hello, unsigned int max_age, unsigned int fwd_delay);
+
+#endif

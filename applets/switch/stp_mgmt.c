@@ -1,0 +1,190 @@
+/* stp_mgmt.c - console commands for the spanning tree (fstp/...), named
+ * as in vde2.  vde2 runs a tree per VLAN and takes a VLAN argument in
+ * fstp/setedge and fstp/bonus; there is one tree here, so the commands
+ * take a port only, and fstp/setcost sets a path cost instead of
+ * subtracting a bonus. */
+#include "switch.h"
+#include "stp.h"
+#include "mgmt.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define STP_COST_MAX 200000000 /* 802.1D-2004's largest recommended cost */
+
+static int port_arg(const char *s, struct port **p)
+{
+	long n;
+
+	if (mgmt_num(s, 0, numports, &n))
+		return EINVAL;
+	*p = ports[n];
+	return *p ? 0 : ENXIO;
+}
+
+static int cmd_showinfo(struct mgmt_session *s, char *arg)
+{
+	char id[18], root[18];
+	const uint8_t *m = sw.mac;
+
+	if (*arg)
+		return EINVAL;
+	mgmt_printf(s, "MAC %02x:%02x:%02x:%02x:%02x:%02x Priority %u (0x%x)\n", m[0], m[1], m[2], m[3], m[4], m[5],
+		    stp_br.priority, stp_br.priority);
+	mgmt_printf(s, "FSTP=%s\n", stp_enabled ? "true" : "false");
+	mgmt_printf(s, "Protocol IEEE 802.1D STP, one tree for all VLANs, untagged BPDUs\n");
+	mgmt_printf(s, "Timers configured: hello %u s, max age %u s, forward delay %u s\n", stp_br.hello / 1000,
+		    stp_br.max_age / 1000, stp_br.fwd_delay / 1000);
+	if (!stp_enabled)
+		return 0;
+	stp_id_str(stp_br.id, id);
+	stp_id_str(stp_br.root.root, root);
+	mgmt_printf(s, "Bridge ID %s\n", id);
+	if (stp_is_root())
+		mgmt_printf(s, "Root ID %s: this switch is the root\n", root);
+	else
+		mgmt_printf(s, "Root ID %s cost %u via port %d\n", root, stp_br.root.cost, stp_br.root_port->index);
+	mgmt_printf(s, "Timers in use: hello %.1f s, max age %.1f s, forward delay %.1f s\n", stp_br.t_hello / 1000.0,
+		    stp_br.t_max_age / 1000.0, stp_br.t_fwd_delay / 1000.0);
+	mgmt_printf(s, "Topology changes %llu, last %llu s ago, in progress: %s\n", (unsigned long long)stp_br.tc_count,
+		    stp_br.tc_count ? (unsigned long long)((stp_br.now - stp_br.last_tc) / 1000) : 0ULL,
+		    stp_tc_active() ? "yes" : "no");
+	return 0;
+}
+
+static int cmd_setfstp(struct mgmt_session *s, char *arg)
+{
+	char *w[1];
+	long on;
+
+	(void)s;
+	if (mgmt_words(arg, w, 1) != 1 || mgmt_num(w[0], 0, 1, &on))
+		return EINVAL;
+	return stp_set_enabled((int)on);
+}
+
+static int cmd_setpriority(struct mgmt_session *s, char *arg)
+{
+	char *w[1];
+	long prio;
+
+	(void)s;
+	if (mgmt_words(arg, w, 1) != 1 || mgmt_num(w[0], 0, 65535, &prio))
+		return EINVAL;
+	stp_set_priority((uint16_t)prio);
+	return 0;
+}
+
+/* "PORT VALUE": the port (made ready for STP settings) and the value. */
+static int port_value(char *arg, long min, long max, struct port **p, long *v)
+{
+	char *w[2];
+	int err;
+
+	if (mgmt_words(arg, w, 2) != 2 || mgmt_num(w[1], min, max, v))
+		return EINVAL;
+	if ((err = port_arg(w[0], p)))
+		return err;
+	return stp_port_cfg(*p) ? 0 : ENOMEM;
+}
+
+static int cmd_setedge(struct mgmt_session *s, char *arg)
+{
+	struct port *p;
+	long on;
+	int err;
+
+	(void)s;
+	if ((err = port_value(arg, 0, 1, &p, &on)))
+		return err;
+	stp_set_edge(p, (int)on);
+	return 0;
+}
+
+static int cmd_setcost(struct mgmt_session *s, char *arg)
+{
+	struct port *p;
+	long cost;
+	int err;
+
+	(void)s;
+	if ((err = port_value(arg, 1, STP_COST_MAX, &p, &cost)))
+		return err;
+	stp_set_cost(p, (uint32_t)cost);
+	return 0;
+}
+
+static int cmd_settimers(struct mgmt_session *s, char *arg)
+{
+	char *w[3];
+	long t[3];
+
+	(void)s;
+	if (mgmt_words(arg, w, 3) != 3)
+		return EINVAL;
+	for (int i = 0; i < 3; i++)
+		if (mgmt_num(w[i], 0, 3600, &t[i]))
+			return EINVAL;
+	return stp_set_timers((unsigned)t[0], (unsigned)t[1], (unsigned)t[2]);
+}
+
+static void print_port(struct mgmt_session *s, const struct stp_port *sp)
+{
+	char root[18], bridge[18];
+	const struct stp_vec *v = &sp->info.vec;
+	uint32_t cost = sp->has_info ? v->cost : stp_br.root.cost;
+	unsigned int pid = sp->has_info ? v->port : (unsigned)((sp->prio & 0xf0) << 8 | (sp->port->index & 0xfff));
+
+	stp_id_str(sp->has_info ? v->root : stp_br.root.root, root);
+	stp_id_str(sp->has_info ? v->bridge : stp_br.id, bridge);
+	mgmt_printf(s, "Port %04d role %s state %s cost %u edge %s\n", sp->port->index, stp_role_name(sp->role),
+		    stp_state_name(sp->state), sp->cost, sp->oper_edge ? "yes" : sp->admin_edge ? "no (BPDU seen)" : "no");
+	if (sp->state != ST_DISABLED)
+		mgmt_printf(s, " designated root %s cost %u bridge %s port %04x\n", root, cost, bridge, pid);
+	mgmt_printf(s, " BPDU in %llu out %llu, TCN in %llu out %llu, ignored %llu, started forwarding %llu times\n",
+		    (unsigned long long)sp->rx_bpdu, (unsigned long long)sp->tx_bpdu, (unsigned long long)sp->rx_tcn,
+		    (unsigned long long)sp->tx_tcn, (unsigned long long)sp->rx_ignored,
+		    (unsigned long long)sp->fwd_transitions);
+}
+
+static int cmd_print(struct mgmt_session *s, char *arg)
+{
+	char *w[1];
+	struct port *p;
+	int n = mgmt_words(arg, w, 1), err;
+
+	if (n < 0)
+		return EINVAL;
+	if (n == 1) {
+		if ((err = port_arg(w[0], &p)))
+			return err;
+		if (!p->stp)
+			return ENXIO;
+		print_port(s, p->stp);
+		return 0;
+	}
+	if (!stp_enabled)
+		mgmt_printf(s, "FSTP=false: every port forwards\n");
+	for (int i = 0; i <= numports; i++)
+		if (ports[i] && ports[i]->stp && (port_active(ports[i]) || !stp_enabled))
+			print_port(s, ports[i]->stp);
+	return 0;
+}
+
+static const struct mgmt_cmd stp_cmds[] = {
+	{ "fstp", NULL, "SPANNING TREE (IEEE 802.1D, one tree)", NULL, 0 },
+	{ "fstp/showinfo", "", "bridge and root IDs, timers, topology changes", cmd_showinfo, MGMT_DATA },
+	{ "fstp/setfstp", "0/1", "spanning tree off/on", cmd_setfstp, 0 },
+	{ "fstp/setpriority", "N", "bridge priority 0..65535 (default 32768)", cmd_setpriority, 0 },
+	{ "fstp/setedge", "PORT 0/1", "1: an end station, forwards at once until a BPDU comes", cmd_setedge, 0 },
+	{ "fstp/setcost", "PORT COST", "path cost 1..200000000 (default 20000)", cmd_setcost, 0 },
+	{ "fstp/settimers", "HELLO MAXAGE FWDDELAY", "seconds, used while this switch is root", cmd_settimers, 0 },
+	{ "fstp/print", "[PORT]", "role, state, cost, designated root and bridge per port", cmd_print, MGMT_DATA },
+	{ 0 }
+};
+
+void stp_init(void)
+{
+	mgmt_register(stp_cmds);
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""mkseeds.py - write the synthetic seed inputs in tests/fuzz/seeds/.
+
+The two vdeplug4-*.bin requests were captured from Debian's vde_plug
+(vdeplug4 4.0.1) connecting to a socat listener; everything else is
+built here from spec sections 1.2 and 4, and from the record layouts
+described at the top of each fuzz_*.c.  Run it from anywhere; it
+rewrites only the files it names."""
+import os
+import struct
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
+MAGIC = struct.pack("<I", 0xFEEDFACE)
+
+
+def put(target, name, data):
+    d = os.path.join(HERE, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def sun(path):
+    b = path.encode()
+    return struct.pack("<H", 1) + b + bytes(108 - len(b))
+
+
+# ---- control requests (spec 1.2) ----
+def request_seeds():
+    v3 = MAGIC + struct.pack("<II", 3, 0) + sun("/tmp/sw/.01234-00000")
+    # UML daemon transport / VDE1: the unpacked struct, 124 bytes with two
+    # bytes of tail padding (garbage here, as it may be).
+    put("request", "uml-v3-124.bin", v3 + b"\x7f\xe3")
+    # PORT0 request with an abstract address and a description with a NUL.
+    put("request", "v3-port0-abstract.bin",
+        MAGIC + struct.pack("<II", 3, 1) + struct.pack("<H", 1) + b"\0uml\0" +
+        bytes(103) + b"QEMU\0tail")
+    # v1 (uml_switch era): type at offset 4, 6-byte MAC, then the address.
+    put("request", "v1.bin", MAGIC + struct.pack("<I", 0) + bytes.fromhex("fe fd 00 00 00 01") +
+        sun("/tmp/uml.ctl-data") + b"vde_plug: user=1000")
+    put("request", "v0.bin", struct.pack("<I", 0) + bytes(6) + sun("/tmp/uml.data"))
+    put("request", "v2.bin", MAGIC + struct.pack("<II", 2, 0) + sun("/tmp/x"))
+    put("request", "short-header.bin", v3[:60])
+
+
+# ---- stream framing (spec 4): [max sel][n][n chunk sizes][stream] ----
+def frame_bytes(n, seed):
+    return bytes((seed + 7 * i) & 0xFF for i in range(n))
+
+
+def stream(*frames):
+    return b"".join(struct.pack(">H", len(f)) + f for f in frames)
+
+
+def stream_seeds():
+    two = stream(frame_bytes(60, 1), frame_bytes(1514, 2), frame_bytes(14, 3))
+    put("stream", "one-chunk.bin", bytes([0, 0]) + two)
+    # Cut after one header byte, then in small pieces: the split-header case
+    # vde2 and vdeplug4 get wrong.
+    put("stream", "split-header.bin", bytes([0, 3, 1, 63, 200]) + two)
+    # vde2's 1521 limit with a vdeplug4-size frame: a length error, then
+    # a resync at the next chunk.
+    put("stream", "oversize-vde2.bin", bytes([1, 2, 100, 250]) +
+        stream(frame_bytes(100, 4), frame_bytes(9234, 5), frame_bytes(60, 6)))
+    put("stream", "empty-frames.bin", bytes([0, 1, 5]) + b"\0\0\0\0" + stream(frame_bytes(20, 7)) + b"\0")
+    put("stream", "max9236.bin", bytes([0, 1, 245]) + stream(frame_bytes(9236, 8), frame_bytes(9237, 9)))
+
+
+# ---- switch frames: records as in fuzz_frame.c ----
+VID = {0: 0, 1: 1, 2: 2, 3: 3, 10: 6, 100: 7, 4094: 10, 4095: 11}
+OP = {"create": 0, "addport": 1, "delport": 2, "remove": 3, "setvlan": 4, "plug": 5, "hub": 6,
+      "stp": 7, "edge": 8, "cost": 9, "prio": 10}
+BCAST, BPDU, MCAST, A, B, C, D, QEMU = range(8)
+
+
+def cfg(op, vid=0, port=0):
+    return bytes([OP[op], VID[vid], port])
+
+
+def frm(ep, dst, src, length, vid=None, pcp=0, via_socket=False):
+    flags = dst | src << 3 | (0x40 if vid is not None else 0) | (0x80 if via_socket else 0)
+    vsel = (VID[vid] if vid is not None else 0) | pcp << 4
+    ln = length if length < 256 else 0x8000 | length
+    return bytes([0x40 + ep, flags, vsel]) + struct.pack(">H", ln)
+
+
+def raw(ep, data, via_socket=False):
+    return bytes([0x40 + ep, 0x80 if via_socket else 0, 0x80]) + struct.pack(">H", 0x8000 | len(data)) + data
+
+
+def tick(tenths, age_all=False):
+    return bytes([0x30, tenths << 1 | int(age_all)])
+
+
+def bpdu(src_last, root_prio, cost, port, flags=0, age=0, kind="config"):
+    llc = bytes.fromhex("424203")
+    if kind == "tcn":
+        body = bytes.fromhex("0000 00 80")
+    elif kind == "rst":
+        body = bytes.fromhex("0000 02 02 3c") + bytes(31)
+    else:
+        root = struct.pack(">H", root_prio) + bytes.fromhex("020000000099")
+        body = (bytes.fromhex("0000 00 00") + bytes([flags]) + root + struct.pack(">I", cost) +
+                struct.pack(">H", 0x8000) + bytes([2, 0, 0, 0, 0, src_last]) + struct.pack(">H", port) +
+                struct.pack(">HHHH", age * 256, 20 * 256, 2 * 256, 15 * 256))
+    return (bytes.fromhex("0180c2000000 0200000000") + bytes([src_last]) +
+            struct.pack(">H", len(llc) + len(body)) + llc + body)
+
+
+def frame_seeds():
+    put("frame", "stp.bin", cfg("stp") + tick(5) + frm(1, BCAST, A, 60) +
+        raw(2, bpdu(0x0a, 0x1000, 0, 0x8001)) + tick(30) + tick(30) + frm(1, BCAST, A, 60) +
+        frm(2, A, B, 60) + cfg("edge", 1, 4) + frm(4, BCAST, D, 60) +
+        raw(3, bpdu(0x0b, 0x1000, 0, 0x8002, kind="tcn"), via_socket=True) +
+        raw(5, bpdu(0x0c, 0x0800, 4, 0x8003, flags=1)) + tick(127) +
+        raw(6, bpdu(0x0d, 0, 0, 0, kind="rst")) + raw(1, bpdu(0x0e, 0x1000, 0, 0x8001, age=30)) +
+        tick(100, True) + frm(3, BCAST, C, 60) + cfg("stp") + frm(1, BCAST, A, 60))
+
+    put("frame", "learn.bin", frm(1, BCAST, A, 60) + frm(2, A, B, 98) + frm(1, B, A, 1514) +
+        frm(6, A, C, 42) + frm(1, C, A, 60))
+    put("frame", "vlans.bin", cfg("create", 10) + cfg("create", 100) + cfg("addport", 10, 1) +
+        cfg("addport", 100, 1) + cfg("setvlan", 10, 2) + cfg("setvlan", 100, 3) +
+        frm(1, BCAST, A, 60, vid=10) + frm(2, A, B, 64) + frm(3, BCAST, C, 1514) +
+        frm(1, C, A, 100, vid=100, pcp=5) + frm(4, BCAST, D, 60, vid=10))
+    put("frame", "runts-giants.bin", b"".join(frm(1, BCAST, A, n, via_socket=True)
+                                              for n in (0, 5, 13, 14, 59, 60, 61, 9234, 9235, 9300)) +
+        b"".join(frm(2, BCAST, B, n) for n in (13, 14, 9234, 9235)))
+    put("frame", "hub.bin", cfg("hub") + frm(0, BCAST, A, 60) + frm(1, A, B, 60) + cfg("plug", 0, 3) +
+        frm(2, A, C, 60) + cfg("hub") + frm(1, BCAST, A, 60))
+    qinq = bytes.fromhex("ffffffffffff 020000000001 8100 000a 8100 0064 0800") + bytes(40)
+    put("frame", "qinq-strip.bin", cfg("create", 10) + cfg("setvlan", 10, 2) + raw(1, qinq) +
+        raw(3, qinq[:18], via_socket=True) + cfg("setvlan", 4095, 4) + frm(4, BCAST, D, 60) +
+        bytes([0x30, 1]) + frm(2, A, B, 60))
+
+
+request_seeds()
+stream_seeds()
+frame_seeds()
+
+
+# ---- management console: [chunk size][what is typed] ----
+def mgmt_seeds():
+    put("mgmt", "tour.txt", b"\0" + b"help\nshowinfo\nport/showinfo\nport/print\nport/allprint\n"
+        b"vlan/create 10\nvlan/addport 10 1\nport/setvlan 3 10\nvlan/print\nvlan/allprint 10\n"
+        b"hash/showinfo\nhash/print\nhash/find 02:00:00:00:00:01\nds/showinfo\n"
+        b"port/create 5\nport/setuser 5 root\nport/setgroup 5 NONE\nport/allocatable 5 0\n"
+        b"port/remove 5\nport/createauto\nport/resetcounter\nport/epclose 1 99\n"
+        b"port/sethub 1\nport/setnumports 4\nvlan/remove 10\nhash/setsize 100\nport/sethub 0\n"
+        b"fstp/setfstp 1\nfstp/showinfo\nfstp/print\nfstp/setedge 1 1\nfstp/setcost 3 100\n"
+        b"fstp/settimers 1 6 4\nfstp/setpriority 0\nfstp/print 3\nfstp/setfstp 0\nlogout\n")
+    put("mgmt", "split-crlf.txt", b"\x03" + b"port/print 1\r\n  vlan/create 4094  \r\n# comment\n\n"
+        b"load rc\nload loop\nunknown/cmd x\nhelp port\nshutdown\n")
+    put("mgmt", "overlong.txt", b"\x40" + b"help " + b"x" * 1100 + b"\nshowinfo\n" + b"y" * 2100 +
+        b"\nport/print\x01\nport/print")
+
+
+mgmt_seeds()
+
+
+# ---- offload: [virtio-net header, host order][frame] ----
+def vnet(flags, gso_type, hdr_len, gso_size, csum_start, csum_offset):
+    return struct.pack("<BBHHHH", flags, gso_type, hdr_len, gso_size, csum_start, csum_offset)
+
+
+def offload_seeds():
+    eth = bytes.fromhex("020000000002 020000000001")
+    payload = bytes((i * 13) & 0xFF for i in range(4000))
+    tcp = struct.pack(">HHIIBBHHH", 40000, 5201, 1000, 2000, 0x50, 0x18 | 0x01 | 0x80, 512, 0, 0)
+    ip4 = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + 20 + len(payload), 7, 0x4000, 64, 6, 0,
+                      bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    put("offload", "tso4.bin", vnet(1, 1, 54, 1448, 34, 16) + eth + b"\x08\x00" + ip4 + tcp + payload)
+    ip6 = struct.pack(">IHBB16s16s", 0x60000000, 20 + 1000, 6, 64, bytes(15) + b"\x01", bytes(15) + b"\x02")
+    tcpo = struct.pack(">HHIIBBHHH", 1, 2, 3, 4, 0x60, 0x10, 5, 0, 0) + bytes.fromhex("020405b4")
+    put("offload", "tso6-tagged.bin", vnet(1, 4, 82, 500, 62, 16) + eth + bytes.fromhex("8100 0064 86dd") +
+        ip6 + tcpo + payload[:1000])
+    put("offload", "csum-only.bin", vnet(1, 0, 0, 0, 34, 16) + eth + b"\x08\x00" + ip4[:2] +
+        struct.pack(">H", 20 + 20 + 100) + ip4[4:] + tcp + payload[:100])
+
+
+offload_seeds()
