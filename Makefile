@@ -56,8 +56,8 @@ asan:
 MUSL := $(shell command -v musl-gcc 2>/dev/null)
 static:
 	$(MAKE) --no-print-directory B=build/static CC="$(if $(MUSL),musl-gcc,$(CC))" \
-		CFLAGS="-Os -ffunction-sections -fdata-sections" \
-		LDFLAGS="-static -Wl,--gc-sections -s" build/static/vde
+		CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-stack-protector" \
+		LDFLAGS="-static -Wl,--gc-sections,--build-id=none -s" build/static/vde
 	@size build/static/vde
 
 install: vde

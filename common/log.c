@@ -6,9 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 static const char *prog = "vde";
-static int use_syslog;
+static int use_syslog = -1; /* fd of our /dev/log socket once daemonised */
 int log_verbose;
 
 void log_init(const char *name)
@@ -19,10 +23,31 @@ void log_init(const char *name)
 
 const char *log_name(void) { return prog; }
 
+/* A minimal syslog client: "<PRI>TAG[PID]: message" to /dev/log; the
+ * daemon stamps the time.  libc's syslog() drags time-zone code into a
+ * static build. */
 void log_to_syslog(void)
 {
-	openlog(prog, LOG_PID, LOG_DAEMON);
-	use_syslog = 1;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	/* No syslog daemon: messages are lost, as with syslog(3). */
+	use_syslog = fd >= 0 ? fd : open("/dev/null", O_WRONLY | O_CLOEXEC);
+}
+
+static void send_syslog(int prio, const char *msg)
+{
+	char line[1100];
+	int n = snprintf(line, sizeof(line), "<%d>%s[%d]: %s", LOG_DAEMON | prio, prog,
+			 (int)getpid(), msg);
+
+	if (n > 0)
+		send(use_syslog, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1,
+		     MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 static void vlog(int prio, const char *fmt, va_list ap)
@@ -37,8 +62,8 @@ static void vlog(int prio, const char *fmt, va_list ap)
 	n = strlen(msg);
 	if (n > 0 && msg[n - 1] == ':')
 		snprintf(msg + n, sizeof(msg) - n, " %s", strerror(saved));
-	if (use_syslog)
-		syslog(prio, "%s", msg);
+	if (use_syslog >= 0)
+		send_syslog(prio, msg);
 	else
 		fprintf(stderr, "%s: %s\n", prog, msg);
 	errno = saved;
@@ -67,7 +92,7 @@ void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_ERR, fmt, ap);
 	va_end(ap);
-	if (!use_syslog)
+	if (use_syslog < 0)
 		fprintf(stderr, "Try '%s --help'.\n", prog);
 	exit(2);
 }

@@ -59,22 +59,34 @@ int parse_group(const char *s, gid_t *out)
 	return 0;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* "00:ff:0a:..." with ':', '.' or '-' between one- or two-digit bytes.
+ * By hand: sscanf would add 12 KB to a static build. */
 int parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned int b[6];
-	char sep[6];
-	int i, n;
-
-	n = sscanf(s, "%2x%c%2x%c%2x%c%2x%c%2x%c%2x%c", &b[0], &sep[0], &b[1], &sep[1],
-		   &b[2], &sep[2], &b[3], &sep[3], &b[4], &sep[4], &b[5], &sep[5]);
-	if (n != 11)
-		return -1;
-	for (i = 0; i < 5; i++)
-		if (sep[i] != ':' && sep[i] != '.' && sep[i] != '-')
+	for (int i = 0; i < 6; i++) {
+		int hi = hexval(*s++), lo;
+		if (hi < 0)
 			return -1;
-	for (i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return 0;
+		lo = hexval(*s);
+		if (lo >= 0) {
+			hi = hi * 16 + lo;
+			s++;
+		}
+		mac[i] = (uint8_t)hi;
+		if (i < 5 && *s != ':' && *s != '.' && *s != '-')
+			return -1;
+		if (i < 5)
+			s++;
+	}
+	return *s ? -1 : 0;
 }
 
 int set_nonblock(int fd)

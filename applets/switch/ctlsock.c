@@ -47,7 +47,9 @@ static struct pending *pendings;
 static int npending;
 static uint64_t start_ms;
 
-uint32_t sw_now(void) { return (uint32_t)((now_ms() - start_ms) / 1000); }
+uint32_t sw_clock;
+
+uint32_t sw_now(void) { return sw_clock = (uint32_t)((now_ms() - start_ms) / 1000); }
 
 static void pending_close(struct pending *pd)
 {
@@ -327,6 +329,7 @@ void ctlsock_expire(uint64_t now)
 {
 	struct pending *pd = pendings, *next;
 
+	sw_now(); /* refresh sw_clock for the frame path */
 	if (listener_paused && listener.fd >= 0) {
 		listener_paused = 0;
 		loop_mod(&listener, EPOLLIN);

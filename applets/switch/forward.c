@@ -152,7 +152,7 @@ void forward_frame(struct port *in, uint8_t *f, size_t len, const struct vnet_hd
 		return;
 	}
 	if (!(h->src[0] & 1) && in->learning)
-		mac_learn(h->src, vid, in->index, sw_now());
+		mac_learn(h->src, vid, in->index, sw_clock);
 	if (!in->forwarding)
 		return;
 	dst = (h->dst[0] & 1) ? -1 : mac_lookup(h->dst, vid);

@@ -63,6 +63,8 @@ struct endpoint {
 	uint64_t drops;
 	int vnet;            /* tap with IFF_VNET_HDR: offloads welcome */
 	int ntx;             /* frames collected for one sendmmsg */
+	unsigned rx_singles; /* receive wakeups in a row that found one frame */
+	unsigned rx_wakeups;
 	struct iovec txv[SW_BATCH];
 };
 
@@ -191,7 +193,10 @@ void ctlsock_expire(uint64_t now); /* drop stalled handshakes */
 /* Listen on a unix stream socket, replacing a stale one (also -M). */
 int ctlsock_listen(const char *path, mode_t mode, gid_t gid, struct watch *w, watch_fn *fn);
 void ctlsock_cleanup(void);
-uint32_t sw_now(void); /* seconds since start (MAC aging) */
+uint32_t sw_now(void); /* seconds since start (MAC aging); updates sw_clock */
+/* sw_now() as of the last tick (<= 0.5 s old): the frame path reads this
+ * instead of the clock. */
+extern uint32_t sw_clock;
 
 /* ---- tap (tap.c) ---- */
 int tap_open(const char *name);
