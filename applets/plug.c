@@ -54,6 +54,10 @@ const char plug_help[] =
 	"  -d, --descr TEXT     description shown by the switch (port/print)\n"
 	"  -m, --mode MODE      octal permissions of our data socket (default 0700)\n"
 	"  -G, --group GROUP    group owner of our data socket\n"
+	"  -F, --maxframe N     drop frames from the switch longer than N bytes\n"
+	"                       before they reach stdout; 1518 keeps a vde2 or VDE1\n"
+	"                       plug at the far end happy (it rejects longer\n"
+	"                       lengths), default 9234 as vdeplug4\n"
 	"\n"
 	"Frames of up to 9236 bytes are accepted on stdin; frames shorter than 14\n"
 	"bytes from the switch are dropped.  A length above 9236 is reported (at\n"
@@ -77,6 +81,7 @@ struct plug {
 	int stop, rc;          /* leave the loop, with this exit status */
 	struct stream_dec dec; /* stdin deframer */
 	int err_shown;         /* rate limit for bad length reports */
+	size_t maxframe;       /* longest frame written to stdout */
 	uint64_t err_last;
 	size_t out_off, out_len;
 	uint8_t out[OUT_MAX];
@@ -111,17 +116,25 @@ static void parse_args(int argc, char **argv, struct vde_open_opts *o)
 		{ "descr", required_argument, 0, 'd' },
 		{ "mode", required_argument, 0, 'm' },
 		{ "group", required_argument, 0, 'G' },
+		{ "maxframe", required_argument, 0, 'F' },
 		{ 0, 0, 0, 0 },
 	};
 	long port = -1, cable = -1;
 	int c;
 
 	opterr = 0; /* one message of ours rather than getopt's plus ours */
-	while ((c = getopt_long(argc, argv, ":s:p:g:d:m:G:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:p:g:d:m:G:F:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->sock = optarg; break;
 		case 'd': o->descr = optarg; break;
 		case 'G': o->group = optarg; break;
+		case 'F': {
+			long v;
+			if (parse_long(optarg, ETH_HDR_LEN, VDE_FRAME_MAX, &v) < 0)
+				usage_error("bad --maxframe '%s' (%d..%d)", optarg, ETH_HDR_LEN, VDE_FRAME_MAX);
+			P.maxframe = (size_t)v;
+			break;
+		}
 		case 'p':
 			if (parse_long(optarg, 0, 0xffffff, &port) < 0)
 				usage_error("bad port '%s' (0..16777215)", optarg);
@@ -306,7 +319,7 @@ static void recv_switch(struct plug *p, short revents)
 		for (int i = 0; i < n; i++) {
 			size_t len = msgs[i].msg_len;
 			/* Runts are not Ethernet; giants cannot be framed. */
-			if (len < ETH_HDR_LEN || (msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
+			if (len < ETH_HDR_LEN || len > p->maxframe || (msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
 				continue;
 			uint8_t *dst = p->out + p->out_off + p->out_len;
 			stream_hdr(dst, len);
@@ -464,6 +477,7 @@ int plug_main(int argc, char **argv)
 	struct vde_open_opts o = { 0 };
 	struct plug *p = &P;
 
+	p->maxframe = VDE_FRAME_MAX;
 	parse_args(argc, argv, &o);
 	check_std_fds();
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout or switch is EPIPE, handled */

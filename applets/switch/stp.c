@@ -100,6 +100,7 @@ static void note(const char *fmt, ...)
 	va_end(ap);
 	log_info("spanning tree: %s", buf);
 }
+
 const char *stp_role_name(enum stp_role r)
 {
 	static const char *const n[] = { "disabled", "root", "designated", "alternate", "backup" };
