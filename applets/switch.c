@@ -151,7 +151,7 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 			break;
 		case OPT_MAXFRAME: sw.max_frame = (size_t)num_arg("--maxframe", optarg, ETH_MIN_FRAME, VDE_FRAME_MAX); break;
 		case OPT_QUEUE: sw.queue_bytes = (size_t)num_arg("--queue", optarg, 2 * (VDE_FRAME_MAX + 2), 1L << 30); break;
-		case OPT_NOOFFLOAD: tap_offload = 0; break;
+		case OPT_NOOFFLOAD: tap_offload = gro_enabled = 0; break;
 		case 'v': printf("vde_switch (vde) " VDE_VERSION "\n"); exit(0);
 		case 'h': fputs(switch_help, stdout); exit(0);
 		case 'F': o->stp = 1; break;

@@ -271,7 +271,13 @@ int vde_open(const struct vde_open_opts *o, int *ctlp, int *datap)
 		goto fail;
 	set_data_perm(me.sun_path, ctl, o->mode ? o->mode : 0700, o->group);
 	if (connect(ctlfd, (struct sockaddr *)&ctl_sa, sizeof(ctl_sa)) < 0) {
-		log_err("connect %s:", ctl);
+		if (errno == EACCES)
+			log_err("connect %s: Permission denied (the switch's -m MODE and -g GROUP "
+				"decide who may connect, e.g. vde_switch -m 0660 -g GROUP)", ctl);
+		else if (errno == ECONNREFUSED)
+			log_err("connect %s: Connection refused (a stale socket: no switch runs there)", ctl);
+		else
+			log_err("connect %s:", ctl);
 		goto fail_unlink;
 	}
 	make_descr(descr, sizeof(descr), o->descr);

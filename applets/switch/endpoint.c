@@ -108,8 +108,10 @@ static void ep_doom(struct endpoint *ep)
 
 void ep_reap(void)
 {
-	while (ndoomed > 0)
-		ep_close(doomed[--ndoomed], "data socket gone");
+	while (ndoomed > 0) {
+		struct endpoint *ep = doomed[--ndoomed];
+		ep_close(ep, ep->kind == EP_TAP ? "interface gone" : "data socket gone");
+	}
 }
 
 void ep_reap_free(void)
@@ -174,6 +176,8 @@ static void tx_flush_ep(struct endpoint *ep)
 	ep->ntx = 0;
 	if (ep->data.fd < 0)
 		return;
+	if (ep->gro)
+		gro_flush(ep);
 	if (ep->q && ep->q->frames > 0) {
 		for (int i = 0; i < n; i++)
 			ep_queue(ep, &ep->txv[i], 1);
@@ -207,27 +211,36 @@ static void tx_flush_ep(struct endpoint *ep)
 
 void ep_flush_deferred(void)
 {
-	for (size_t i = 0; i < ntxlist; i++)
+	for (size_t i = 0; i < ntxlist; i++) {
+		txlist[i]->listed = 0;
 		tx_flush_ep(txlist[i]);
+	}
 	ntxlist = 0;
+}
+
+/* Put ep on the list flushed at the end of the batch. */
+static int tx_list(struct endpoint *ep)
+{
+	if (ep->listed)
+		return 0;
+	if (ntxlist == captxlist) {
+		size_t cap = captxlist ? captxlist * 2 : 16;
+		struct endpoint **l = realloc(txlist, cap * sizeof(*l));
+		if (!l)
+			return -1;
+		txlist = l;
+		captxlist = cap;
+	}
+	txlist[ntxlist++] = ep;
+	ep->listed = 1;
+	return 0;
 }
 
 /* Collect a frame for the end of the batch; 0, or -1 if it can't be. */
 static int ep_defer(struct endpoint *ep, const uint8_t *f, size_t len)
 {
-	if (ep->ntx == 0) {
-		if (ntxlist == captxlist) {
-			size_t cap = captxlist ? captxlist * 2 : 16;
-			struct endpoint **l = realloc(txlist, cap * sizeof(*l));
-			if (!l)
-				return -1;
-			txlist = l;
-			captxlist = cap;
-		}
-		txlist[ntxlist++] = ep;
-	} else if (ep->ntx == SW_BATCH) {
+	if (ep->ntx == SW_BATCH || tx_list(ep) < 0)
 		return -1;
-	}
 	ep->txv[ep->ntx++] = (struct iovec){ (void *)f, len };
 	return 0;
 }
@@ -247,6 +260,8 @@ static int ep_sendv(struct endpoint *ep, const struct vnet_hdr *vh, const uint8_
 		return 0;
 	if (ep->ntx > 0) /* keep the order: what was collected goes first */
 		tx_flush_ep(ep);
+	if (ep->gro) /* likewise for segments being merged */
+		gro_flush(ep);
 	if (ep->vnet)
 		iov[n++] = (struct iovec){ (void *)(vh ? vh : &plain), sizeof(*vh) };
 	iov[n++] = (struct iovec){ (void *)f, len };
@@ -263,6 +278,11 @@ static int ep_sendv(struct endpoint *ep, const struct vnet_hdr *vh, const uint8_
 	return ep_queue(ep, iov, n);
 }
 
+int ep_send_vnet(struct endpoint *ep, const struct vnet_hdr *vh, const uint8_t *f, size_t len)
+{
+	return ep_sendv(ep, vh, f, len, 0);
+}
+
 int ep_send(struct endpoint *ep, const uint8_t *f, size_t len)
 {
 	return ep_sendv(ep, NULL, f, len, 0);
@@ -277,8 +297,12 @@ int ep_send_offload(struct endpoint *ep, const uint8_t *f, size_t len, const str
 {
 	static uint8_t scratch[VDE_FRAME_MAX + 64];
 
-	if (!vh)
+	if (!vh) {
+		/* segments from a cable, for an offloading tap: merge them */
+		if (ep->vnet && gro_enabled && tx_deferring && tx_list(ep) == 0 && gro_offer(ep, f, len))
+			return 0;
 		return ep_sendv(ep, NULL, f, len, 1);
+	}
 	if (ep->vnet)
 		return ep_sendv(ep, vh, f, len, 0);
 	if (vh->gso_type != VNET_GSO_NONE) { /* cut the super-frame up */
@@ -490,6 +514,9 @@ void ep_close(struct endpoint *ep, const char *why)
 	if (ep->port)
 		port_detach(ep);
 	ep->ntx = 0; /* collected frames die with it */
+	gro_free(ep);
+	if (ep->path[0]) /* first: a client seeing EOF finds the file gone */
+		unlink(ep->path);
 	if (ep->data.fd >= 0) {
 		int fd = ep->data.fd;
 		loop_del(&ep->data);
@@ -500,8 +527,6 @@ void ep_close(struct endpoint *ep, const char *why)
 		loop_del(&ep->ctl);
 		close(fd);
 	}
-	if (ep->path[0])
-		unlink(ep->path);
 	free(ep->q);
 	free(ep->descr);
 	ep->q = NULL;

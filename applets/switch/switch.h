@@ -63,6 +63,8 @@ struct endpoint {
 	uint64_t drops;
 	int vnet;            /* tap with IFF_VNET_HDR: offloads welcome */
 	int ntx;             /* frames collected for one sendmmsg */
+	int listed;          /* in the list flushed at the end of the batch */
+	struct gro *gro;     /* TCP segments being merged (offloading taps) */
 	unsigned rx_singles; /* receive wakeups in a row that found one frame */
 	unsigned rx_wakeups;
 	struct iovec txv[SW_BATCH];
@@ -79,6 +81,14 @@ int ep_send(struct endpoint *ep, const uint8_t *frame, size_t len);
  * to offloading taps, segmented or checksummed for everyone else. */
 int ep_send_offload(struct endpoint *ep, const uint8_t *frame, size_t len,
 		    const struct vnet_hdr *vh);
+/* Write to an offloading tap now: vh (NULL = a plain frame) + frame. */
+int ep_send_vnet(struct endpoint *ep, const struct vnet_hdr *vh, const uint8_t *frame, size_t len);
+/* ---- receive offload towards taps (gro.c) ---- */
+struct gro;
+int gro_offer(struct endpoint *ep, const uint8_t *frame, size_t len); /* 1: held */
+void gro_flush(struct endpoint *ep);
+void gro_free(struct endpoint *ep);
+extern int gro_enabled;
 /* Send the frames collected in this receive batch now (before a frame
  * buffer is rewritten in place). */
 void ep_flush_deferred(void);

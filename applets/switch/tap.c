@@ -37,6 +37,7 @@
 #endif
 
 int tap_offload = 1; /* --nooffload clears it */
+int gro_enabled = 1; /* merging segments for taps; off with --nooffload */
 
 /* Ask for TCP super-frames and partial checksums (TSO): a tap-to-tap
  * path then moves 64 KiB per system call instead of 1.5 KiB.  Returns
