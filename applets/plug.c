@@ -92,9 +92,10 @@ struct plug {
 	/* datagrams from the switch, before they are framed into out[] */
 	struct iovec rxv[BATCH];
 	uint8_t rx[BATCH][VDE_STREAM_MAX + 1];
+	uint8_t in[IN_CHUNK];  /* one read of stdin */
 };
 
-static struct plug P;           /* large: not on the stack */
+static struct plug *P;          /* large: on the heap, not the stack or bss */
 static sigset_t wait_mask;      /* signal mask while in ppoll */
 static volatile sig_atomic_t quit_sig;
 
@@ -132,7 +133,7 @@ static void parse_args(int argc, char **argv, struct vde_open_opts *o)
 			long v;
 			if (parse_long(optarg, ETH_HDR_LEN, VDE_FRAME_MAX, &v) < 0)
 				usage_error("bad --maxframe '%s' (%d..%d)", optarg, ETH_HDR_LEN, VDE_FRAME_MAX);
-			P.maxframe = (size_t)v;
+			P->maxframe = (size_t)v;
 			break;
 		}
 		case 'p':
@@ -419,8 +420,8 @@ static void report_bad_length(struct plug *p)
 
 static void read_stdin(struct plug *p)
 {
-	static uint8_t buf[IN_CHUNK];
-	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+	uint8_t *buf = p->in;
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(p->in));
 
 	if (n == 0) {
 		stop(p, 0);
@@ -475,14 +476,19 @@ static void run(struct plug *p)
 int plug_main(int argc, char **argv)
 {
 	struct vde_open_opts o = { 0 };
-	struct plug *p = &P;
+	struct plug *p = P = calloc(1, sizeof(*P));
+	int rc;
 
+	if (!p)
+		die("out of memory");
 	p->maxframe = VDE_FRAME_MAX;
 	parse_args(argc, argv, &o);
 	check_std_fds();
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout or switch is EPIPE, handled */
-	if (vde_open(&o, &p->ctl, &p->data) < 0)
+	if (vde_open(&o, &p->ctl, &p->data) < 0) {
+		free(p);
 		return 1;
+	}
 	stream_dec_init(&p->dec, VDE_STREAM_MAX);
 	setup_signals();
 	/* Deep pipes (when they are pipes): more frames per wakeup. */
@@ -497,10 +503,13 @@ int plug_main(int argc, char **argv)
 	fcntl(STDOUT_FILENO, F_SETFL, p->stdout_flags);
 	close(p->ctl);
 	close(p->data);
+	rc = p->rc;
+	free(p);
+	P = NULL;
 	if (quit_sig) { /* die of the signal, so our parent sees why */
 		signal(quit_sig, SIG_DFL);
 		raise(quit_sig);
 		sigprocmask(SIG_SETMASK, &wait_mask, NULL);
 	}
-	return p->rc;
+	return rc;
 }
