@@ -548,7 +548,11 @@ static void partial_event(struct watch *w, uint32_t events)
 			next = next && next < s->partial_due ? next : s->partial_due;
 			continue;
 		}
-		session_event(&s->in, 0); /* pump() runs the line as it is */
+		/* Read what is already waiting first: the line may only have
+		 * looked unterminated because a read stopped mid-line while
+		 * the switch was busy.  Still no '\n' after that: pump() runs
+		 * the line as it is. */
+		session_event(&s->in, EPOLLIN);
 	}
 	if (next)
 		partial_timer_set(next);
