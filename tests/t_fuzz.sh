@@ -1,8 +1,9 @@
 #!/bin/bash
 # t_fuzz.sh - the fuzz harnesses (tests/fuzz/) build, replay their seeds
 # and the committed crash reproducers cleanly, and survive a short fuzzing
-# run of each target: control requests, stream deframing, switch frames,
-# management console.  Long runs are `make fuzz` (FUZZ_SECONDS=...).
+# run of each target: control requests, stream deframing, switch frames
+# (VLANs, learning, spanning tree), management console, tap offload
+# segmentation.  Long runs are `make fuzz` (FUZZ_SECONDS=... per target).
 . "$(dirname "$0")/lib.sh"
 
 # The harnesses carry their own sanitizers and do not use $VDE.

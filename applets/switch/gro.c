@@ -29,6 +29,22 @@ static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t be32(const uint8_t *p) { return (uint32_t)be16(p) << 16 | be16(p + 2); }
 static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 
+static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
+{
+	for (; len >= 2; p += 2, len -= 2)
+		sum += (uint32_t)p[0] << 8 | p[1];
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 struct seg {
 	size_t l3, l4, payload, end; /* end: where the IP packet ends */
 	int v6;
@@ -67,6 +83,15 @@ static int parse(const uint8_t *f, size_t len, struct seg *s)
 	/* data, ACK, maybe PSH; nothing else (SYN, FIN, RST, URG, ECN) */
 	if (s->payload < s->l4 + 20 || s->payload >= s->end || (s->flags & ~0x08) != 0x10)
 		return -1;
+	/* The merged frame goes to the kernel as "checksum to be done", so
+	 * a segment damaged on the way must not hide in it: checked here,
+	 * a bad one is passed on alone, for TCP to drop. */
+	uint32_t pseudo = s->v6 ? sum16(f + s->l3 + 8, 32, 0) : sum16(f + s->l3 + 12, 8, 0);
+	pseudo += IP_PROTO_TCP + (uint32_t)(s->end - s->l4);
+	if (fold(sum16(f + s->l4, s->end - s->l4, pseudo)) != 0xffff)
+		return -1;
+	if (!s->v6 && fold(sum16(f + s->l3, 20, 0)) != 0xffff)
+		return -1;
 	return 0;
 }
 
@@ -82,31 +107,16 @@ static int mergeable(const struct gro *g, const uint8_t *f, const struct seg *s)
 		return 0;
 	if (memcmp(h, f, 12) != 0) /* MAC addresses */
 		return 0;
-	if (s->v6 ? memcmp(h + g->l3, f + s->l3, 4) || memcmp(h + g->l3 + 8, f + s->l3 + 8, 32)
-		  : memcmp(h + g->l3 + 1, f + s->l3 + 1, 1) || memcmp(h + g->l3 + 8, f + s->l3 + 8, 2) ||
+	if (s->v6 ? memcmp(h + g->l3, f + s->l3, 4) || h[g->l3 + 7] != f[s->l3 + 7] ||
+			    memcmp(h + g->l3 + 8, f + s->l3 + 8, 32)
+		  : h[g->l3 + 1] != f[s->l3 + 1] || memcmp(h + g->l3 + 6, f + s->l3 + 6, 4) ||
 			    memcmp(h + g->l3 + 12, f + s->l3 + 12, 8))
-		return 0; /* version/class/flow, TOS/TTL/proto, addresses */
-	if (memcmp(h + g->l4, f + s->l4, 4) || memcmp(h + g->l4 + 8, f + s->l4 + 8, 4) ||
-	    memcmp(h + g->l4 + 14, f + s->l4 + 14, 2) || /* ports, ack, window */
+		return 0; /* v6: class/flow, hop limit; v4: TOS, DF, TTL, proto; addresses */
+	if (memcmp(h + g->l4, f + s->l4, 4) || memcmp(h + g->l4 + 8, f + s->l4 + 8, 5) ||
+	    memcmp(h + g->l4 + 14, f + s->l4 + 14, 2) || /* ports, ack, offset+reserved, window */
 	    memcmp(h + g->l4 + 20, f + s->l4 + 20, s->payload - s->l4 - 20)) /* options */
 		return 0;
 	return g->len + plen <= sizeof(g->buf) && g->len - g->l3 + plen <= 65535 - 20;
-}
-
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (; len >= 2; p += 2, len -= 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
 }
 
 void gro_flush(struct endpoint *ep)

@@ -443,10 +443,13 @@ static unsigned readable(void)
 {
 	struct pollfd pf[NEPS];
 	unsigned mask = 0;
+	int r;
 
 	for (int i = 0; i < NEPS; i++)
 		pf[i] = (struct pollfd){ .fd = peer[i], .events = POLLIN };
-	FUZZ_CHECK(poll(pf, NEPS, 0) >= 0, "poll: %s", strerror(errno));
+	while ((r = poll(pf, NEPS, 0)) < 0 && errno == EINTR)
+		; /* libFuzzer's timeout alarm */
+	FUZZ_CHECK(r >= 0, "poll: %s", strerror(errno));
 	for (int i = 0; i < NEPS; i++)
 		if (pf[i].revents & POLLIN)
 			mask |= 1u << i;
@@ -565,8 +568,10 @@ static void frame_op(struct fuzz_in *in, uint8_t kind)
 			inport, len, len >= 16 && is_tagged(f) ? ", tagged" : "",
 			flags & 0x80 ? "via socket" : "direct", vid);
 	if (flags & 0x80) { /* through the socket and the receive handler */
-		FUZZ_CHECK(send(peer[e], f, len, MSG_DONTWAIT) == (ssize_t)len, "inject on peer %d: %s", e,
-			   strerror(errno));
+		ssize_t n;
+		while ((n = send(peer[e], f, len, MSG_DONTWAIT)) < 0 && errno == EINTR)
+			;
+		FUZZ_CHECK(n == (ssize_t)len, "inject on peer %d: %s", e, strerror(errno));
 		eps[e]->data.fn(&eps[e]->data, EPOLLIN);
 	} else if (forwarded) { /* straight in, in the smallest buffer allowed */
 		uint8_t *buf = malloc(SW_HEADROOM + plen + ETH_VLAN_TAG_LEN);

@@ -47,6 +47,13 @@
 
 struct sw_config sw; /* normally in applets/switch.c, which has main() */
 
+/* The switch's clock (util.c's now_ms, replaced at link time) stands
+ * still: a line without '\n' then runs only at the end of the input,
+ * never because the machine was slow for MGMT_PARTIAL_MS, so every run
+ * of an input is the same.  (That timer is not fuzzed here.) */
+uint64_t __wrap_now_ms(void);
+uint64_t __wrap_now_ms(void) { return 1000000000ull; }
+
 #define NPORTS 8
 #define OUT_MAX (64u << 20)
 static const char PROMPT[] = "\nvde$ ";
@@ -349,6 +356,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(fchdir(topfd) == 0, "chdir back: %s", strerror(errno));
 	if (getenv("FUZZ_TRACE")) /* FUZZ_TRACE=1: show the session */
 		fprintf(stderr, "%.*s\n", (int)cl.outlen, cl.out);
+	if (getenv("FUZZ_TRANSCRIPT")) { /* =FILE: the last session, kept on a crash */
+		FILE *t = fopen(getenv("FUZZ_TRANSCRIPT"), "w");
+		if (t) {
+			fwrite(cl.out, 1, cl.outlen, t);
+			fclose(t);
+		}
+	}
 	check_transcript(cl.out, cl.outlen, lines);
 	/* Put the switch back now rather than before the next input: what
 	 * this input allocated is freed within it, and libFuzzer's leak

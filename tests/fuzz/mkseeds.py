@@ -178,3 +178,18 @@ def offload_seeds():
 
 
 offload_seeds()
+
+
+# ---- gro: [flow: bit 0 IPv6, bits 1-3 TCP options / 4][MSS code][seq code][records]
+def gro_seeds():
+    full, psh, short = 0x00, 0x01, 0x80  # record kinds as in fuzz_gro.c (0x60: a changed field)
+    put("gro", "v4-run-psh.bin", bytes([0x00, 240, 0x10]) + bytes([full] * 20 + [psh, full, full, short | 7]))
+    put("gro", "v6-options-gap.bin", bytes([0x01 | 3 << 1, 200, 0xf0]) +
+        bytes([full] * 6 + [0xe0, 5] + [full] * 4 + [0xc0, 20]) + bytes(range(20)) + bytes([full] * 3))
+    put("gro", "v4-mutations.bin", bytes([0x02, 100, 0]) +
+        # one byte changed where merging must notice: a MAC, a port, the ack
+        bytes([full, full, 0xa0, 3, 1, full, 0xa0, 18, 0x02, full, 0xa0, 21, 0x01, full, full,
+               0x60, 12, 0x04, full, 0x60, 24, 0x08, full]))  # TTL, window changed: valid, not merged
+
+
+gro_seeds()

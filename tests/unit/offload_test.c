@@ -180,6 +180,17 @@ TEST(gro_merges_what_tso_cut)
 	fake_tap_close(&t);
 }
 
+/* Valid IPv4 and TCP checksums for a make_v4() frame: GRO checks both. */
+static void fix_csums(uint8_t *f, size_t len)
+{
+	f[24] = f[25] = 0;
+	uint16_t c = (uint16_t)~fold(sum(f + 14, 20, 0));
+	f[24] = (uint8_t)(c >> 8); f[25] = (uint8_t)c;
+	f[50] = f[51] = 0;
+	c = (uint16_t)~fold(sum(f + 34, len - 34, sum(f + 26, 8, 0) + 6 + (uint32_t)(len - 34)));
+	f[50] = (uint8_t)(c >> 8); f[51] = (uint8_t)c;
+}
+
 TEST(gro_keeps_flows_and_gaps_apart)
 {
 	static uint8_t a[2000], b[2000], got[4000];
@@ -187,15 +198,22 @@ TEST(gro_keeps_flows_and_gaps_apart)
 	size_t la = make_v4(a, 1000, 0x10), lb;
 	int writes = 0;
 
+	fix_csums(a, la);
 	memcpy(b, a, la);
 	lb = la;
 	b[35] ^= 1; /* another source port: another flow */
+	fix_csums(b, lb);
 	CHECK(fake_tap_open(&t) == 0);
 	CHECK(gro_offer(t.ep, a, la) == 1);
 	CHECK(gro_offer(t.ep, b, lb) == 1); /* flushes a, holds b */
 	a[41] = 0x10;                       /* a sequence gap: not mergeable */
+	fix_csums(a, la);
 	CHECK(gro_offer(t.ep, a, la) == 1);
 	a[47] = 0x02;                       /* SYN: never merged, sent as is */
+	fix_csums(a, la);
+	CHECK(gro_offer(t.ep, a, la) == 0);
+	a[47] = 0x10;
+	a[60] ^= 0xff;                      /* damaged payload: passed on alone */
 	CHECK(gro_offer(t.ep, a, la) == 0);
 	gro_flush(t.ep);
 	while (recv(t.peer, got, sizeof(got), MSG_DONTWAIT) > 0)

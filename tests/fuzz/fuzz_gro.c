@@ -1,0 +1,385 @@
+/* fuzz_gro.c - gro.c: TCP segments from cables merged into super-frames
+ * for an offloading tap, checked by cutting them up again.
+ *
+ * One endpoint is an offloading tap (EP_TAP, vnet) whose "tap" is one
+ * end of a SOCK_DGRAM socketpair; the harness reads what is written to
+ * it: [virtio-net header][frame].  The input drives a TCP flow
+ * generator (IPv4 or IPv6, some TCP options, an MSS, correct checksums)
+ * and decides per segment: a full one, with PSH or not, a short one, a
+ * gap in the sequence, a segment with one byte changed (any header
+ * field, a checksum, the payload: damaged in transit) or with one field
+ * changed and its checksums right (a different, valid segment), or raw
+ * bytes.  Each frame, padded to
+ * 60 bytes like forward.c does, is offered to gro_offer(); what it does
+ * not take the harness sends as the switch would (ep_send_vnet).
+ *
+ * Check: the frames the tap receives, with every super-frame cut up by
+ * offload_segment() (what the tap's kernel does with it), are the frames
+ * offered, in order: the same bytes up to the end of the IP packet,
+ * except the IPv4 ID and header checksum and the TCP urgent pointer
+ * (URG is never set in a merged run) of segments that were merged.  So a
+ * merge must never change a field the receiver sees (DF, hop limit, ...)
+ * and never merge a segment whose IPv4 or TCP checksum is wrong (the
+ * merged frame goes to the kernel as CHECKSUM_PARTIAL, so a damaged
+ * segment would come out with a good checksum; Linux's GRO checks them).
+ * A super-frame's virtio-net header must describe it (TSO type, header
+ * length, MSS, checksum start/offset) and its TCP checksum field must
+ * hold the pseudo-header sum.
+ */
+#include "tests/fuzz/fuzz.h"
+#include "applets/switch/switch.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct sw_config sw; /* normally in applets/switch.c, which has main() */
+
+static struct endpoint *tap;
+static int peer = -1;
+
+/* ---- frames, offered and received ---- */
+struct frame {
+	uint8_t *b;
+	size_t len;
+	int merged; /* received: came out of a super-frame */
+};
+struct list {
+	struct frame *f;
+	size_t n, cap;
+};
+static struct list offered, got;
+
+static void add(struct list *l, const uint8_t *b, size_t len, int merged)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->f = realloc(l->f, l->cap * sizeof(*l->f));
+		FUZZ_CHECK(l->f != NULL, "out of memory");
+	}
+	l->f[l->n].b = malloc(len ? len : 1);
+	FUZZ_CHECK(l->f[l->n].b != NULL, "out of memory");
+	memcpy(l->f[l->n].b, b, len);
+	l->f[l->n].len = len;
+	l->f[l->n].merged = merged;
+	l->n++;
+}
+
+static void clear(struct list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->f[i].b);
+	l->n = 0;
+}
+
+static unsigned be16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
+static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v & 0xffff); }
+
+static uint32_t osum(const uint8_t *p, size_t n, uint32_t s)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += be16(p + i);
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s;
+}
+
+/* Where the IP packet of a TCP frame ends and its headers are; 0 if
+ * the frame is not untagged TCP over IPv4/IPv6 that fits. */
+struct tcp_at {
+	size_t l3, l4, end;
+	int v6;
+};
+
+static int tcp_frame(const uint8_t *f, size_t len, struct tcp_at *t)
+{
+	unsigned type = be16(f + 12);
+
+	t->l3 = ETH_HDR_LEN;
+	if (type == ETH_TYPE_IPV4 && len >= 34 && (f[14] >> 4) == 4 && (f[14] & 15) >= 5 && f[23] == IP_PROTO_TCP) {
+		t->l4 = t->l3 + (f[14] & 15) * 4u;
+		t->end = t->l3 + be16(f + 16);
+		t->v6 = 0;
+	} else if (type == ETH_TYPE_IPV6 && len >= 54 && f[20] == IP_PROTO_TCP) {
+		t->l4 = t->l3 + 40;
+		t->end = t->l4 + be16(f + 18);
+		t->v6 = 1;
+	} else {
+		return 0;
+	}
+	return t->end <= len && t->end >= t->l4 + 20;
+}
+
+static int checksums_ok(const uint8_t *f, const struct tcp_at *t)
+{
+	uint32_t ph;
+	size_t tcplen = t->end - t->l4;
+
+	if (t->v6) {
+		ph = osum(f + t->l3 + 8, 32, IP_PROTO_TCP + (uint32_t)tcplen);
+	} else {
+		if (osum(f + t->l3, t->l4 - t->l3, 0) != 0xffff)
+			return 0;
+		ph = osum(f + t->l3 + 12, 8, IP_PROTO_TCP + (uint32_t)tcplen);
+	}
+	return osum(f + t->l4, tcplen, ph) == 0xffff;
+}
+
+/* ---- the flow generator ---- */
+static struct {
+	int v6;
+	size_t optlen, mss;
+	uint32_t seq, ack, stream; /* stream: payload bytes so far */
+	unsigned id, window;
+} g;
+
+static size_t build(uint8_t *f, size_t plen, int psh)
+{
+	size_t l3 = ETH_HDR_LEN, l4 = l3 + (g.v6 ? 40 : 20), pay = l4 + 20 + g.optlen, end = pay + plen;
+	uint8_t *ip = f + l3, *tcp = f + l4;
+
+	memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	put16(f + 12, g.v6 ? ETH_TYPE_IPV6 : ETH_TYPE_IPV4);
+	if (g.v6) {
+		put32(ip, 0x60000000);
+		put16(ip + 4, (unsigned)(end - l4));
+		ip[6] = IP_PROTO_TCP;
+		ip[7] = 64;
+		memset(ip + 8, 0, 32);
+		ip[8] = 0xfd, ip[23] = 1, ip[24] = 0xfd, ip[39] = 2;
+	} else {
+		ip[0] = 0x45, ip[1] = 0;
+		put16(ip + 2, (unsigned)(end - l3));
+		put16(ip + 4, g.id++ & 0xffff);
+		put16(ip + 6, 0x4000);
+		ip[8] = 64, ip[9] = IP_PROTO_TCP;
+		put16(ip + 10, 0);
+		memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+		put16(ip + 10, ~osum(ip, 20, 0) & 0xffff);
+	}
+	put16(tcp, 40000);
+	put16(tcp + 2, 5201);
+	put32(tcp + 4, g.seq);
+	put32(tcp + 8, g.ack);
+	tcp[12] = (uint8_t)((20 + g.optlen) / 4 << 4);
+	tcp[13] = (uint8_t)(0x10 | (psh ? 0x08 : 0));
+	put16(tcp + 14, g.window);
+	put16(tcp + 16, 0);
+	put16(tcp + 18, 0);
+	for (size_t i = 0; i < g.optlen; i++) /* NOPs and a timestamp-ish value */
+		tcp[20 + i] = i < 2 ? 1 : (uint8_t)(g.ack + i);
+	for (size_t i = 0; i < plen; i++)
+		f[pay + i] = (uint8_t)((g.stream + i) * 131 + 17);
+	{
+		size_t tcplen = end - l4;
+		uint32_t ph = g.v6 ? osum(ip + 8, 32, IP_PROTO_TCP + (uint32_t)tcplen)
+				   : osum(ip + 12, 8, IP_PROTO_TCP + (uint32_t)tcplen);
+		put16(tcp + 16, ~osum(tcp, tcplen, ph) & 0xffff);
+	}
+	g.seq += (uint32_t)plen;
+	g.stream += (uint32_t)plen;
+	if (end < ETH_MIN_FRAME) {
+		memset(f + end, 0, ETH_MIN_FRAME - end);
+		end = ETH_MIN_FRAME;
+	}
+	return end;
+}
+
+/* A different but well-formed segment: the checksums made right again
+ * after a field was changed. */
+static void fix_checksums(uint8_t *f, size_t len)
+{
+	struct tcp_at t;
+
+	if (!tcp_frame(f, len, &t))
+		return;
+	if (!t.v6) {
+		put16(f + t.l3 + 10, 0);
+		put16(f + t.l3 + 10, ~osum(f + t.l3, t.l4 - t.l3, 0) & 0xffff);
+	}
+	size_t tcplen = t.end - t.l4;
+	uint32_t ph = t.v6 ? osum(f + t.l3 + 8, 32, IP_PROTO_TCP + (uint32_t)tcplen)
+			   : osum(f + t.l3 + 12, 8, IP_PROTO_TCP + (uint32_t)tcplen);
+	put16(f + t.l4 + 16, 0);
+	put16(f + t.l4 + 16, ~osum(f + t.l4, tcplen, ph) & 0xffff);
+}
+
+/* ---- what the tap got ---- */
+static void collect(void *ctx, const uint8_t *seg, size_t len)
+{
+	(void)ctx;
+	add(&got, seg, len, 1);
+}
+
+static void check_super(uint8_t *f, size_t len, const struct vnet_hdr *vh)
+{
+	struct tcp_at t;
+	uint32_t ph;
+
+	FUZZ_CHECK(len <= VNET_MAX_FRAME, "a %zu-byte super-frame", len);
+	FUZZ_CHECK(tcp_frame(f, len, &t) && t.end == len, "super-frame is not one TCP packet");
+	FUZZ_CHECK(vh->gso_type == (t.v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4), "gso_type %u", vh->gso_type);
+	FUZZ_CHECK(vh->flags == VNET_F_NEEDS_CSUM && vh->csum_start == t.l4 && vh->csum_offset == 16,
+		   "checksum offload fields %u %u %u", vh->flags, vh->csum_start, vh->csum_offset);
+	FUZZ_CHECK(vh->hdr_len == t.l4 + (f[t.l4 + 12] >> 4) * 4u, "hdr_len %u", vh->hdr_len);
+	FUZZ_CHECK(vh->gso_size > 0 && vh->gso_size < len - vh->hdr_len, "gso_size %u for %zu bytes",
+		   vh->gso_size, len - vh->hdr_len);
+	if (!t.v6)
+		FUZZ_CHECK(osum(f + t.l3, 20, 0) == 0xffff, "super-frame IPv4 header checksum");
+	ph = t.v6 ? osum(f + t.l3 + 8, 32, IP_PROTO_TCP + (uint32_t)(len - t.l4))
+		  : osum(f + t.l3 + 12, 8, IP_PROTO_TCP + (uint32_t)(len - t.l4));
+	FUZZ_CHECK(be16(f + t.l4 + 16) == ph, "TCP checksum field 0x%04x, pseudo-header sum 0x%04x",
+		   be16(f + t.l4 + 16), ph);
+	FUZZ_CHECK(offload_segment(f, len, vh, collect, NULL) == 0, "the tap could not cut it up");
+	if (getenv("FUZZ_TRACE")) /* FUZZ_TRACE=1: what the tap got */
+		fprintf(stderr, "super-frame of %zu bytes, MSS %u\n", len, vh->gso_size);
+}
+
+static void drain(void)
+{
+	static uint8_t buf[sizeof(struct vnet_hdr) + VNET_MAX_FRAME + 64];
+	ssize_t n;
+
+	while ((n = recv(peer, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC)) >= 0 || errno == EINTR) {
+		struct vnet_hdr vh;
+		if (n < 0)
+			continue;
+		FUZZ_CHECK((size_t)n >= sizeof(vh) && (size_t)n <= sizeof(buf), "%zd bytes to the tap", n);
+		memcpy(&vh, buf, sizeof(vh));
+		if (vh.gso_type == VNET_GSO_NONE) {
+			FUZZ_CHECK(vh.flags == 0, "plain frame with flags %u", vh.flags);
+			add(&got, buf + sizeof(vh), (size_t)n - sizeof(vh), 0);
+			if (getenv("FUZZ_TRACE"))
+				fprintf(stderr, "frame of %zu bytes\n", (size_t)n - sizeof(vh));
+		} else {
+			check_super(buf + sizeof(vh), (size_t)n - sizeof(vh), &vh);
+		}
+	}
+}
+
+static void offer(const uint8_t *f, size_t len)
+{
+	add(&offered, f, len, 0);
+	if (!gro_offer(tap, f, len))
+		ep_send_vnet(tap, NULL, f, len); /* as ep_send_offload does */
+	drain();
+}
+
+/* Frames in, frames out: the same, but for what merging may change. */
+static void compare(void)
+{
+	FUZZ_CHECK(got.n == offered.n, "%zu frames offered, %zu came out", offered.n, got.n);
+	for (size_t i = 0; i < offered.n; i++) {
+		const struct frame *o = &offered.f[i], *r = &got.f[i];
+		struct tcp_at t = { 0 };
+		int is_tcp = tcp_frame(o->b, o->len, &t);
+		size_t end = is_tcp ? t.end : o->len;
+
+		FUZZ_CHECK(r->len >= end, "frame %zu: %zu bytes out, %zu in", i, r->len, end);
+		if (r->merged) {
+			FUZZ_CHECK(is_tcp, "frame %zu merged but not TCP", i);
+			FUZZ_CHECK(checksums_ok(o->b, &t), "frame %zu: merged with a bad %s checksum", i,
+				   !t.v6 && osum(o->b + t.l3, t.l4 - t.l3, 0) != 0xffff ? "IPv4 header" : "TCP");
+		}
+		for (size_t j = 0; j < end; j++) {
+			if (o->b[j] == r->b[j])
+				continue;
+			/* a different urgent pointer (URG is off) changes the TCP
+			 * checksum with it */
+			int urg = r->merged && memcmp(o->b + t.l4 + 18, r->b + t.l4 + 18, 2) != 0;
+			int ok = r->merged && ((!t.v6 && (j == t.l3 + 4 || j == t.l3 + 5 || j == t.l3 + 10 ||
+							  j == t.l3 + 11)) ||
+					       j == t.l4 + 18 || j == t.l4 + 19 ||
+					       (urg && (j == t.l4 + 16 || j == t.l4 + 17)));
+			FUZZ_CHECK(ok, "frame %zu%s: byte %zu changed 0x%02x -> 0x%02x (IP at %zu, TCP at %zu)",
+				   i, r->merged ? " (merged)" : "", j, o->b[j], r->b[j], t.l3, t.l4);
+		}
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	int sv[2];
+
+	(void)argc;
+	(void)argv;
+	log_init("fuzz_gro");
+	sw.max_frame = VDE_FRAME_MAX;
+	sw.queue_bytes = 1 << 20;
+	sw.gid = (gid_t)-1;
+	if (loop_init() < 0 || ports_init(1) < 0 || !port_create(1, 1) ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0 || set_nonblock(sv[0]) < 0)
+		die("fuzz_gro: setup failed:");
+	tap = ep_new(EP_TAP, sv[0], -1, (uid_t)-1, "offloading tap", NULL);
+	if (!tap)
+		die("fuzz_gro: ep_new failed");
+	tap->vnet = 1;
+	port_attach(ports[1], tap);
+	peer = sv[1];
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t f[VDE_FRAME_MAX + 64];
+	struct fuzz_in in = { data, size };
+	uint8_t h = fuzz_u8(&in);
+
+	memset(&g, 0, sizeof(g));
+	g.v6 = h & 1;
+	g.optlen = ((h >> 1) & 7) * 4;
+	g.mss = 1 + fuzz_u8(&in) * 6u; /* 1..1531 */
+	g.seq = 0xfffff000u + fuzz_u8(&in); /* wraps inside a run */
+	g.ack = 12345;
+	g.window = 502;
+	while (fuzz_more(&in)) {
+		uint8_t r = fuzz_u8(&in);
+		size_t len;
+		switch (r >> 5) {
+		default: /* 0..2: a full segment */
+			len = build(f, g.mss, r & 1);
+			break;
+		case 3: { /* one field changed, checksums right: a valid segment */
+			uint8_t at = fuzz_u8(&in), x = fuzz_u8(&in);
+			len = build(f, g.mss, 0);
+			f[(at * 2u + (x & 1)) % len] ^= x ? x : 0x80;
+			fix_checksums(f, len);
+			break;
+		}
+		case 4:
+			len = build(f, (r & 31) + 1u, 0);
+			break;
+		case 5: { /* one byte changed: header, checksum or payload */
+			uint8_t at = fuzz_u8(&in), x = fuzz_u8(&in);
+			len = build(f, g.mss, 0);
+			f[(at * 2u + (x & 1)) % len] ^= x ? x : 0x80;
+			break;
+		}
+		case 6: /* raw bytes, padded to 60 */
+			len = fuzz_u8(&in) + 14u;
+			len = len < in.len ? len : in.len;
+			memset(f, 0, ETH_MIN_FRAME);
+			memcpy(f, in.p, len);
+			in.p += len;
+			in.len -= len;
+			len = len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len;
+			break;
+		case 7: /* a gap, then a full segment */
+			g.seq += fuzz_u8(&in) + 1u;
+			len = build(f, g.mss, 0);
+			break;
+		}
+		offer(f, len);
+	}
+	gro_flush(tap);
+	drain();
+	compare();
+	clear(&offered);
+	clear(&got);
+	return 0;
+}
