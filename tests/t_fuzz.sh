@@ -3,7 +3,8 @@
 # and the committed crash reproducers cleanly, and survive a short fuzzing
 # run of each target: control requests, stream deframing, switch frames
 # (VLANs, learning, spanning tree), management console, tap offload
-# segmentation.  Long runs are `make fuzz` (FUZZ_SECONDS=... per target).
+# (segmentation, and merging: gro).  Long runs are `make fuzz`
+# (FUZZ_SECONDS=... per target).
 . "$(dirname "$0")/lib.sh"
 
 # The harnesses carry their own sanitizers and do not use $VDE.
