@@ -29,22 +29,6 @@ static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t be32(const uint8_t *p) { return (uint32_t)be16(p) << 16 | be16(p + 2); }
 static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (; len >= 2; p += 2, len -= 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 struct seg {
 	size_t l3, l4, payload, end; /* end: where the IP packet ends */
 	int v6;
@@ -86,11 +70,10 @@ static int parse(const uint8_t *f, size_t len, struct seg *s)
 	/* The merged frame goes to the kernel as "checksum to be done", so
 	 * a segment damaged on the way must not hide in it: checked here,
 	 * a bad one is passed on alone, for TCP to drop. */
-	uint32_t pseudo = s->v6 ? sum16(f + s->l3 + 8, 32, 0) : sum16(f + s->l3 + 12, 8, 0);
-	pseudo += IP_PROTO_TCP + (uint32_t)(s->end - s->l4);
-	if (fold(sum16(f + s->l4, s->end - s->l4, pseudo)) != 0xffff)
+	uint32_t pseudo = csum_tcp_pseudo(f + s->l3, s->v6, s->end - s->l4);
+	if (csum_fold(csum_add(f + s->l4, s->end - s->l4, pseudo)) != 0xffff)
 		return -1;
-	if (!s->v6 && fold(sum16(f + s->l3, 20, 0)) != 0xffff)
+	if (!s->v6 && csum_fold(csum_add(f + s->l3, 20, 0)) != 0xffff)
 		return -1;
 	return 0;
 }
@@ -134,19 +117,16 @@ void gro_flush(struct endpoint *ep)
 	}
 	uint8_t *ip = g->buf + g->l3;
 	size_t tcplen = len - g->l4;
-	uint32_t pseudo;
 	if (g->v6) {
 		put16(ip + 4, (uint32_t)(len - g->l3 - 40));
-		pseudo = sum16(ip + 8, 32, 0);
 	} else {
 		put16(ip + 2, (uint32_t)(len - g->l3));
 		put16(ip + 10, 0);
-		put16(ip + 10, (uint16_t)~fold(sum16(ip, 20, 0)));
-		pseudo = sum16(ip + 12, 8, 0);
+		put16(ip + 10, (uint16_t)~csum_fold(csum_add(ip, 20, 0)));
 	}
 	/* CHECKSUM_PARTIAL: the field holds the pseudo-header sum, the
 	 * kernel (or the NIC, if this is forwarded) does the rest. */
-	put16(g->buf + g->l4 + 16, fold(pseudo + IP_PROTO_TCP + (uint32_t)tcplen));
+	put16(g->buf + g->l4 + 16, csum_fold(csum_tcp_pseudo(ip, g->v6, tcplen)));
 	struct vnet_hdr vh = {
 		.flags = VNET_F_NEEDS_CSUM,
 		.gso_type = g->v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4,

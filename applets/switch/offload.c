@@ -13,7 +13,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
+uint32_t csum_add(const uint8_t *p, size_t len, uint32_t sum)
 {
 	for (; len >= 2; p += 2, len -= 2)
 		sum += (uint32_t)p[0] << 8 | p[1];
@@ -22,12 +22,21 @@ static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
 	return sum;
 }
 
-static uint16_t fold(uint32_t sum)
+uint16_t csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return (uint16_t)sum;
 }
+
+uint32_t csum_tcp_pseudo(const uint8_t *ip, int v6, size_t tcplen)
+{
+	uint32_t sum = v6 ? csum_add(ip + 8, 32, 0) : csum_add(ip + 12, 8, 0);
+	return sum + IP_PROTO_TCP + (uint32_t)tcplen;
+}
+
+/* The checksum to store: the complement of the folded sum. */
+static uint16_t fold(uint32_t sum) { return (uint16_t)~csum_fold(sum); }
 
 static void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static uint16_t get_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -42,7 +51,7 @@ int offload_csum(uint8_t *f, size_t len, const struct vnet_hdr *h)
 		return 0;
 	if (start >= len || at + 2 > len)
 		return -1;
-	uint16_t c = fold(sum16(f + start, len - start, 0));
+	uint16_t c = fold(csum_add(f + start, len - start, 0));
 	put_be16(f + at, c);
 	return 0;
 }
@@ -87,14 +96,8 @@ static int parse_l34(const uint8_t *f, size_t len, struct l34 *o)
 static uint16_t tcp_csum(const uint8_t *seg, const struct l34 *o, size_t seglen)
 {
 	size_t tcplen = seglen - o->l4;
-	uint32_t sum = 0;
 
-	if (o->v6)
-		sum = sum16(seg + o->l3 + 8, 32, 0);
-	else
-		sum = sum16(seg + o->l3 + 12, 8, 0);
-	sum += IP_PROTO_TCP + (uint32_t)tcplen;
-	return fold(sum16(seg + o->l4, tcplen, sum));
+	return fold(csum_add(seg + o->l4, tcplen, csum_tcp_pseudo(seg + o->l3, o->v6, tcplen)));
 }
 
 static void fix_ip(uint8_t *seg, const struct l34 *o, size_t seglen, uint16_t id)
@@ -108,7 +111,7 @@ static void fix_ip(uint8_t *seg, const struct l34 *o, size_t seglen, uint16_t id
 	put_be16(ip + 2, (uint16_t)(seglen - o->l3));
 	put_be16(ip + 4, id);
 	put_be16(ip + 10, 0);
-	put_be16(ip + 10, fold(sum16(ip, o->l4 - o->l3, 0)));
+	put_be16(ip + 10, fold(csum_add(ip, o->l4 - o->l3, 0)));
 }
 
 int offload_segment(const uint8_t *f, size_t len, const struct vnet_hdr *h,

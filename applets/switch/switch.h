@@ -139,6 +139,11 @@ void forward_frame(struct port *in, uint8_t *frame, size_t len, const struct vne
 void port_send(struct port *p, const uint8_t *frame, size_t len);
 
 /* ---- offload (offload.c) ---- */
+/* One's complement sums for IP and TCP checksums. */
+uint32_t csum_add(const uint8_t *p, size_t len, uint32_t sum);
+uint16_t csum_fold(uint32_t sum); /* folded, not complemented */
+/* Pseudo-header sum of a TCP segment of tcplen bytes; ip: its IP header. */
+uint32_t csum_tcp_pseudo(const uint8_t *ip, int v6, size_t tcplen);
 int offload_csum(uint8_t *frame, size_t len, const struct vnet_hdr *vh);
 int offload_segment(const uint8_t *frame, size_t len, const struct vnet_hdr *vh,
 		    void (*out)(void *ctx, const uint8_t *seg, size_t seglen), void *ctx);
