@@ -135,51 +135,59 @@ static int cmd_allocatable(struct mgmt_session *s, char *arg)
 /* "NONE" and "ANY" (vde2's spellings) lift the restriction. */
 static int no_restriction(const char *s) { return !strcmp(s, "NONE") || !strcmp(s, "ANY"); }
 
-static int cmd_setuser(struct mgmt_session *s, char *arg)
+static long user_id(const char *name)
+{
+	struct passwd *pw = getpwnam(name);
+	return pw ? (long)pw->pw_uid : -1;
+}
+
+static long group_id(const char *name)
+{
+	struct group *gr = getgrnam(name);
+	return gr ? (long)gr->gr_gid : -1;
+}
+
+/* "PORT WHO" for setuser/setgroup: WHO is NONE/ANY (*id = -1), a name
+ * that lookup() knows, or a number. */
+static int ac_args(char *arg, struct port **p, long (*lookup)(const char *), long *id)
 {
 	char *w[2];
+	int err;
+
+	if (words(arg, w, 2))
+		return EINVAL;
+	if ((err = port_arg(w[0], p)))
+		return err;
+	if (no_restriction(w[1]))
+		*id = -1;
+	else if ((*id = lookup(w[1])) < 0 && mgmt_num(w[1], 0, 0x7ffffffe, id))
+		return EINVAL;
+	return 0;
+}
+
+static int cmd_setuser(struct mgmt_session *s, char *arg)
+{
 	struct port *p;
-	struct passwd *pw;
 	long uid;
 	int err;
 
 	(void)s;
-	if (words(arg, w, 2))
-		return EINVAL;
-	if ((err = port_arg(w[0], &p)))
+	if ((err = ac_args(arg, &p, user_id, &uid)))
 		return err;
-	if (no_restriction(w[1]))
-		p->ac_user = (uid_t)-1;
-	else if ((pw = getpwnam(w[1])))
-		p->ac_user = pw->pw_uid;
-	else if (!mgmt_num(w[1], 0, 0x7ffffffe, &uid))
-		p->ac_user = (uid_t)uid;
-	else
-		return EINVAL;
+	p->ac_user = uid < 0 ? (uid_t)-1 : (uid_t)uid;
 	return 0;
 }
 
 static int cmd_setgroup(struct mgmt_session *s, char *arg)
 {
-	char *w[2];
 	struct port *p;
-	struct group *gr;
 	long gid;
 	int err;
 
 	(void)s;
-	if (words(arg, w, 2))
-		return EINVAL;
-	if ((err = port_arg(w[0], &p)))
+	if ((err = ac_args(arg, &p, group_id, &gid)))
 		return err;
-	if (no_restriction(w[1]))
-		p->ac_group = (gid_t)-1;
-	else if ((gr = getgrnam(w[1])))
-		p->ac_group = gr->gr_gid;
-	else if (!mgmt_num(w[1], 0, 0x7ffffffe, &gid))
-		p->ac_group = (gid_t)gid;
-	else
-		return EINVAL;
+	p->ac_group = gid < 0 ? (gid_t)-1 : (gid_t)gid;
 	return 0;
 }
 
