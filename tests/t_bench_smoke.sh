@@ -4,7 +4,8 @@
 # numbers, jumbo frames arrive whole, ping-pong answers, and a burst that
 # fits in the switch's per-endpoint output queue (512 KiB) reaches a
 # receiver that reads slowly without losing a frame (vde2 drops most of
-# such a burst).  Functional checks only: no rates, no timing thresholds.
+# such a burst), and the kernel-floor measurement runs without a switch.
+# Functional checks only: no rates, no timing thresholds.
 . "$(dirname "$0")/lib.sh"
 need cc
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,4 +53,13 @@ is burst burst.lost 0
 is burst burst.reordered 0
 is burst burst.duplicates 0
 is burst burst.damaged 0
+
+say "the kernel-floor measurement needs no switch and gives three positive costs"
+"$gen" -t 0.1 floor > "$T/floor.out" 2> "$T/gen-floor.log" || { cat "$T/gen-floor.log" >&2; fail "vdegen floor failed"; }
+for k in batched_ns_per_frame unbatched_ns_per_frame batched_1514_ns_per_frame; do
+	v=$(val floor "floor.$k")
+	[[ $v =~ ^[0-9]+$ ]] && [ "$v" -gt 0 ] || fail "floor.$k is '$v', expected a positive number"
+done
+"$gen" -t 0.1 small 2> "$T/gen-nos.log" && fail "a switch test without -s DIR ran"
+grep -q -- "-s DIR is required" "$T/gen-nos.log" || fail "no clear error without -s: $(cat "$T/gen-nos.log")"
 exit 0
