@@ -376,6 +376,23 @@ static void rx_vnet_frame(struct endpoint *ep, ssize_t n)
 	forward_frame(ep->port, f, len, &vh);
 }
 
+/* Light traffic (one frame per wakeup, e.g. ping-pong): reading until
+ * "nothing left" would cost a second, empty system call per frame, on
+ * the frame's way (a tap's frame is written after it).  After 4 such
+ * wakeups in a row read one frame per wakeup (level-triggered epoll
+ * calls again if there is more); every 8th wakeup probes with a whole
+ * batch to notice a busier link. */
+static int rx_budget(struct endpoint *ep)
+{
+	return ep->rx_singles >= 4 && (++ep->rx_wakeups & 7) ? 1 : SW_BATCH;
+}
+
+static void rx_learn(struct endpoint *ep, int budget, int got)
+{
+	if (budget > 1)
+		ep->rx_singles = got <= 1 ? ep->rx_singles + 1 : 0;
+}
+
 static void ep_receive_sock(struct endpoint *ep)
 {
 	struct mmsghdr msgs[SW_BATCH];
@@ -389,13 +406,10 @@ static void ep_receive_sock(struct endpoint *ep)
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	/* Light traffic (one frame per wakeup, e.g. ping-pong): recvmmsg
-	 * would pay for a second, empty attempt each time.  Read one; every
-	 * 8th wakeup probes with a batch again to notice a busier link. */
-	int single = ep->rx_singles >= 4 && (++ep->rx_wakeups & 7);
-	n = recvmmsg(ep->data.fd, msgs, single ? 1 : SW_BATCH, MSG_DONTWAIT, NULL);
-	if (n >= 0 && !single)
-		ep->rx_singles = n <= 1 ? ep->rx_singles + 1 : 0;
+	int budget = rx_budget(ep);
+	n = recvmmsg(ep->data.fd, msgs, (unsigned)budget, MSG_DONTWAIT, NULL);
+	if (n >= 0)
+		rx_learn(ep, budget, n);
 	if (n < 0) {
 		/* Anything but "nothing to read" means the client's socket is
 		 * gone; level-triggered epoll would report it forever. */
@@ -419,7 +433,9 @@ static void ep_receive_sock(struct endpoint *ep)
 
 static void ep_receive_tap(struct endpoint *ep)
 {
-	for (int i = 0; i < SW_BATCH && ep->data.fd >= 0; i++) {
+	int budget = rx_budget(ep), got = 0;
+
+	for (; got < budget && ep->data.fd >= 0; got++) {
 		ssize_t n = ep->vnet ? read(ep->data.fd, taprx + SW_HEADROOM, TAPRX - SW_HEADROOM - 64)
 				     : read(ep->data.fd, rxbufs[0] + SW_HEADROOM, VDE_FRAME_MAX + 1);
 		if (n < 0) {
@@ -427,7 +443,7 @@ static void ep_receive_tap(struct endpoint *ep)
 				log_err("read tap %s:", ep->descr);
 				ep_doom(ep);
 			}
-			return;
+			break;
 		}
 		if (n == 0) {
 			ep_doom(ep);
@@ -438,6 +454,7 @@ static void ep_receive_tap(struct endpoint *ep)
 		else
 			rx_frame(ep, rxbufs[0], n, 0);
 	}
+	rx_learn(ep, budget, got);
 }
 
 static void ep_data_event(struct watch *w, uint32_t events)
