@@ -19,6 +19,7 @@
 #define APPLETS(X)                                                       \
 	X("dpipe", dpipe_main, dpipe_help, 1)                            \
 	X("vde_plug", plug_main, plug_help, 1)                           \
+	X("vde_plug2tap", plug2tap_main, plug2tap_help, 1)               \
 	X("vde_switch", switch_main, switch_help, 1)                     \
 	X("vdecmd", console_main, console_help, 1)
 

@@ -393,8 +393,10 @@ int dpipe_main(int argc, char **argv)
 	w.n = parse_chain(argv + optind, argc - optind, w.cmds);
 	if (daemonize && daemon(1, 0) < 0) /* keep the cwd: commands may use relative paths */
 		die("daemon:");
-	if (pidfile && pidfile_write(pidfile) < 0)
+	if (pidfile && pidfile_write(pidfile) < 0) {
+		free(w.cmds); /* the one error path that returns, not exits */
 		return 1;
+	}
 
 	/* Everything we wait for is blocked and taken by sigtimedwait; a
 	 * SIGCHLD handler makes sure it is never discarded as ignored. */

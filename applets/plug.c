@@ -1,101 +1,158 @@
-/* plug.c - vde_plug: join stdin/stdout to a port of a VDE switch.
+/* plug.c - vde_plug: join two endpoints (common/vep.h), as vdeplug4's
+ * vde_plug does, keeping the seed's options; and vde_plug2tap, vde2's
+ * name for "vde_plug tap://TAP SOCK".
  *
- * stdin carries stream-framed Ethernet frames (spec §4: 2-byte big-endian
- * length + frame); each one goes to the switch as one datagram.  Every
- * datagram from the switch is written to stdout framed the same way.
+ *   vde_plug [OPTS] [VNL]              stdin/stdout (stream framing) <-> VNL
+ *   vde_plug [OPTS] VNL1 VNL2          VNL1 <-> VNL2, in one process
+ *   vde_plug [OPTS] [VNL] = CMD ARGS   VNL <-> the stdin/stdout of CMD
  *
- * Two plugs joined back to back by dpipe feed each other: if both blocked
- * writing stdout while the other was not reading its stdin, neither would
- * ever read again.  So stdout is non-blocking with a bounded buffer, and
- * when that buffer is full we stop reading the switch (which then drops
- * frames for us, as a congested link does) but keep reading stdin.
- * Sending to the switch may wait for room in the switch's queue: a switch
- * never waits for us, so that wait always ends.
+ * Frames go one batch at a time from an endpoint that is readable to
+ * the other one.  When the far side cannot take a frame now (a stream's
+ * bounded output buffer is full, a socket's queue is), the rest of the
+ * batch waits and that side is not read meanwhile: memory stays bounded
+ * and a cable of two plugs back to back never deadlocks, since each keeps
+ * serving its other direction.  Nothing is allocated per frame.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/proto.h"
-#include "common/request.h"
-#include "common/stream.h"
 #include "common/util.h"
+#include "common/vep.h"
+#include "common/vep_switch.h"
 
 const char plug_help[] =
-	"vde_plug: connect stdin/stdout to a VDE switch port (stream framing)\n"
-	"usage: vde_plug [-p PORT | -g N] [-d DESCR] [-m MODE] [-G GROUP] [SOCK]\n"
+	"vde_plug: join two networks: a VDE switch, stdin/stdout, a tap, a command...\n"
+	"usage: vde_plug [OPTIONS] [VNL]               stdin/stdout <-> VNL\n"
+	"       vde_plug [OPTIONS] VNL1 VNL2           VNL1 <-> VNL2\n"
+	"       vde_plug [OPTIONS] [VNL] = CMD [ARGS]  VNL <-> CMD's stdin/stdout\n"
 	"\n"
-	"Frames read from stdin (2-byte big-endian length, then an Ethernet frame)\n"
-	"go to the switch; frames from the switch go to stdout in the same form.\n"
-	"Join two switches with:  dpipe vde_plug SW1 = vde_plug SW2\n"
-	"                    or:  dpipe vde_plug SW1 = ssh HOST vde_plug SW2\n"
+	"A VNL is scheme://address; a plain path (or nothing) is a switch: vde://.\n"
+	"stdin/stdout and commands carry frames as a 2-byte big-endian length, then\n"
+	"the frame.  An empty or missing VNL is what ~/.vdeplug/default names (a\n"
+	"link to a switch, or a file whose first line is a VNL), else\n"
+	"~/.vde2/default.switch, else the default switch (/var/run/vde.ctl,\n"
+	"/tmp/vde.ctl).  Options in brackets: vde:///tmp/sw[5] is port 5.\n"
+	"Schemes (built in; an unknown one runs the system's vdeplug4 vde_plug):\n"
+	"  vde://DIR[PORT]          a VDE switch (DIR/ctl, or a VDE1 socket file);\n"
+	"                           also [port=N/group=G/mode=M]; vde:// alone is the\n"
+	"                           default switch\n"
+	"  seqpacket://FD           an inherited SOCK_SEQPACKET socket, a frame per\n"
+	"                           message (libvdeplug4_static, UML vector transport)\n"
+	"  stdio://                 stdin/stdout (what a missing second VNL means)\n"
+	"  cmd://\"COMMAND ARGS\"     a command run by /bin/sh -c; its stdin/stdout\n"
+	"                           carry the stream\n"
+	"  null://                  drops every frame, sends none\n"
+	"  tap://IFNAME             a tap interface (made when missing; root)\n"
+	"  udp://[SRC:]PORT->HOST:PORT  a raw frame per UDP datagram, IPv4 or IPv6\n"
+	"                           (QEMU -netdev dgram); [V6] in brackets is fine\n"
+	"  ptp://PATH               a point-to-point link to another ptp://PATH end\n"
+	"                           (datagrams at PATH and PATH+, as vdeplug4 4.0.1)\n"
+	"  switch://[DIR][OPTS]     our own switch (vde_switch) serving DIR (default\n"
+	"                           /tmp/vdenode_USER), the other VNL one of its\n"
+	"                           ports: vde_plug null:// switch://DIR is a switch;\n"
+	"                           OPTS mode=, dirmode=, grp=, hashsize=,\n"
+	"                           expiretime= (hashseed= is accepted, unused)\n"
+	"  hub://[DIR][OPTS]        the same as a hub (mode=, dirmode=, grp=)\n"
+	"Cables:   vde_plug /tmp/sw1 /tmp/sw2\n"
+	"          vde_plug /tmp/sw1 = ssh HOST vde_plug /tmp/sw2\n"
+	"          dpipe vde_plug SW1 = vde_plug SW2\n"
 	"\n"
-	"  SOCK                 switch directory (DIR/ctl is used) or a plain control\n"
-	"                       socket file; default /var/run/vde.ctl/ctl,\n"
-	"                       /tmp/vde.ctl/ctl, then /tmp/vde.ctl\n"
-	"  -s, --sock SOCK      the same as SOCK\n"
-	"  -p, --port PORT      ask for this port (0: any free port, the default);\n"
-	"                       cables on the same port share it: the switch never\n"
-	"                       forwards frames from one of them to another\n"
-	"  -g, --cable-group N  VDE1 cable group 1..255: asks for port N, which is\n"
-	"                       what vde2 makes of a VDE1 group.  Cables with the\n"
-	"                       same group share one port, so frames are never\n"
-	"                       forwarded between them (open a second cable, then\n"
-	"                       drop the first, to move a link to a new path)\n"
-	"  -d, --descr TEXT     description shown by the switch (port/print)\n"
-	"  -m, --mode MODE      octal permissions of our data socket (default 0700)\n"
-	"  -G, --group GROUP    group owner of our data socket\n"
-	"  -F, --maxframe N     drop frames from the switch longer than N bytes\n"
-	"                       before they reach stdout; 1518 keeps a vde2 or VDE1\n"
-	"                       plug at the far end happy (it rejects longer\n"
-	"                       lengths), default 9234 as vdeplug4\n"
+	"Options (as vdeplug4's; -name works as --name):\n"
+	"  -d, --daemon          run in the background (needs two ends that are not\n"
+	"                        stdin/stdout); errors before it is ready still show\n"
+	"  -p, --pidfile FILE    write our pid to FILE (removed at exit)\n"
+	"  -p N                  a number is a port, as the seed's -p (vde2):\n"
+	"                        use --pidfile for a pidfile named like a number\n"
+	"  -l, --log             log START and STOP to syslog\n"
+	"  -L, --iplog           the same (IP addresses are not logged: -L is -l)\n"
+	"  -D, --descr TEXT      description shown by the switch (port/print);\n"
+	"                        default \"vdeplug:\", \" user=NAME pid=N\" and, over\n"
+	"                        ssh, \" SSH=IP\" are added\n"
+	"      --port N          port of the first VNL's switch (0: any, the default)\n"
+	"      --port2 N         the same for the second VNL\n"
+	"  -g, --group GROUP     group of our socket for the first VNL (mode gets\n"
+	"                        g+rw); -g N, a number 1..255, is the seed's VDE1\n"
+	"                        cable group N (port N): --group GID for a number\n"
+	"  -G, --group2 GROUP    the same for the second VNL (with one VNL: the\n"
+	"                        first's, as the seed's -G)\n"
+	"  -m, --mod MODE        octal mode of our socket for the first VNL (0700)\n"
+	"  -M, --mod2 MODE       the same for the second VNL (with one VNL: the first's)\n"
+	"  -s, --sock SOCK       the first VNL (the seed's spelling)\n"
+	"      --cable-group N   VDE1 cable group 1..255: port N.  Cables with the\n"
+	"                        same group share one port, so frames are never\n"
+	"                        forwarded between them (open a second cable, then\n"
+	"                        drop the first, to move a link to a new path)\n"
+	"  -F, --maxframe N      frames longer than N bytes are dropped before they\n"
+	"                        enter a stream (stdout, a command); 1518 keeps a\n"
+	"                        vde2 or VDE1 plug at the far end happy; default 9234\n"
+	"  -h, --help            this text\n"
+	"As a login shell (ssh HOST vde_plug, the account's shell is vde_plug)\n"
+	"only the command \"vde_plug\" runs, logged as with -l.\n"
+	"Contradicting options (-p 5 --port 6, [5] and --port 6, -g and --group\n"
+	"with different groups, -d with stdin/stdout) are an error (exit 2).\n"
 	"\n"
-	"Frames of up to 9236 bytes are accepted on stdin; frames shorter than 14\n"
-	"bytes from the switch are dropped.  A length above 9236 is reported (at\n"
-	"most once a second) and the rest of that read is discarded: the stream\n"
-	"resynchronises at the next read.  When stdout cannot keep up, frames from\n"
-	"the switch are dropped rather than buffered without bound.\n"
-	"Exit status 0 when stdin ends, the switch closes the connection or stdout\n"
-	"is closed; 1 when the switch cannot be reached.\n";
+	"Frames of up to 9236 bytes are accepted on a stream; frames shorter than\n"
+	"14 bytes are dropped.  A length above 9236 is reported (at most once a\n"
+	"second) and the rest of that read is discarded: the stream resynchronises\n"
+	"at the next read.  Exit status 0 when an end closes (stdin ends, the\n"
+	"switch or the command goes, stdout is closed); 1 when an end cannot be\n"
+	"opened or fails; 2 for a usage error.\n";
 
-#define OUT_MAX (128 * 1024) /* stdout buffer: a slow reader costs drops, not memory */
-#define IN_CHUNK (64 * 1024)
-#define FRAMED_MAX (VDE_STREAM_HDR + VDE_STREAM_MAX)
-#define RECV_BURST 64        /* datagrams per wakeup, so stdin is not starved */
-#define BATCH 32             /* datagrams per recvmmsg/sendmmsg */
-#define PIPE_SIZE (1 << 20)  /* ask for deep pipes: fewer wakeups per frame */
+const char plug2tap_help[] =
+	"vde_plug2tap: join a tap interface to a VDE switch (vde2's tool)\n"
+	"usage: vde_plug2tap [-p PORT] [-g GROUP] [-m MODE] [-s SOCK|-] [-d] [-P PIDFILE] TAP\n"
+	"\n"
+	"The same as \"vde_plug tap://TAP SOCK\" (\"vde_plug tap://TAP\" for -s -).\n"
+	"  -p, --port N          port of the switch (default any)\n"
+	"  -g, --group GROUP     group of our data socket (mode gets g+rw)\n"
+	"  -m, --mod MODE        octal mode of our data socket (0700)\n"
+	"  -s, --sock SOCK       the switch (directory or VNL); '-': stdin/stdout as\n"
+	"                        vde_plug's stream (dpipe vde_plug = ssh H vde_plug2tap -s - tapx)\n"
+	"  -d, --daemon          run in the background (not with -s -)\n"
+	"  -P, --pidfile FILE    write our pid to FILE\n"
+	"  -h, --help            this text\n";
 
-struct plug {
-	int ctl, data;
-	int stdout_flags;      /* restored at exit: O_NONBLOCK is shared with
-				* every process holding the same pipe or tty */
-	int stop, rc;          /* leave the loop, with this exit status */
-	struct stream_dec dec; /* stdin deframer */
-	int err_shown;         /* rate limit for bad length reports */
-	size_t maxframe;       /* longest frame written to stdout */
-	uint64_t err_last;
-	size_t out_off, out_len;
-	uint8_t out[OUT_MAX];
-	/* stdin frames waiting for one sendmmsg; they point into the read
-	 * buffer, which stays put until they are sent */
-	struct iovec txv[BATCH];
-	int ntx;
-	/* datagrams from the switch, before they are framed into out[] */
-	struct iovec rxv[BATCH];
-	uint8_t rx[BATCH][VDE_STREAM_MAX + 1];
-	uint8_t in[IN_CHUNK];  /* one read of stdin */
+#define BATCH 32                         /* frames per recv/send call */
+#define FRAME_BUF (VDE_STREAM_MAX + 1)   /* one more: longer ones are seen */
+
+/* Frames one way, from -> to; v[head..n) wait for room at to. */
+struct dir {
+	struct vep *from, *to;
+	int head, n;
+	struct iovec v[BATCH];
+	uint8_t buf[BATCH][FRAME_BUF];
 };
 
-static struct plug *P;          /* large: on the heap, not the stack or bss */
+struct conf {
+	const char *vnl[2];     /* vnl[1] NULL: stdin/stdout or cmd */
+	char **cmd;             /* "= CMD ARGS" */
+	int nvnl;
+	struct vep_args a[2];
+	int daemon, log;
+	const char *pidfile;
+	size_t maxframe;
+};
+
+struct plug {
+	struct conf c;
+	struct vep *ep[2];
+	struct dir dir[2];      /* dir[i]: frames from ep[i] to ep[1 - i] */
+	int stop, rc;
+	int ready_fd;           /* -d: tells the waiting parent we are up */
+};
+
 static sigset_t wait_mask;      /* signal mask while in ppoll */
 static volatile sig_atomic_t quit_sig;
 
@@ -108,77 +165,329 @@ static void stop(struct plug *p, int rc)
 	p->stop = 1;
 }
 
-static void parse_args(int argc, char **argv, struct vde_open_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "sock", required_argument, 0, 's' },
-		{ "port", required_argument, 0, 'p' },
-		{ "cable-group", required_argument, 0, 'g' },
-		{ "descr", required_argument, 0, 'd' },
-		{ "mode", required_argument, 0, 'm' },
-		{ "group", required_argument, 0, 'G' },
-		{ "maxframe", required_argument, 0, 'F' },
-		{ 0, 0, 0, 0 },
-	};
-	long port = -1, cable = -1;
-	int c;
+/* ---- options ---- */
 
-	opterr = 0; /* one message of ours rather than getopt's plus ours */
-	while ((c = getopt_long(argc, argv, ":s:p:g:d:m:G:F:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's': o->sock = optarg; break;
-		case 'd': o->descr = optarg; break;
-		case 'G': o->group = optarg; break;
-		case 'F': {
-			long v;
-			if (parse_long(optarg, ETH_HDR_LEN, VDE_FRAME_MAX, &v) < 0)
-				usage_error("bad --maxframe '%s' (%d..%d)", optarg, ETH_HDR_LEN, VDE_FRAME_MAX);
-			P->maxframe = (size_t)v;
+enum {
+	O_PORT = 0x100, O_PORT2, O_GROUP, O_PIDFILE, O_CABLE,
+};
+
+static const struct option plug_longopts[] = {
+	{ "daemon", no_argument, 0, 'd' },
+	{ "pidfile", required_argument, 0, O_PIDFILE },
+	{ "log", no_argument, 0, 'l' },
+	{ "iplog", no_argument, 0, 'L' },
+	{ "descr", required_argument, 0, 'D' },
+	{ "port", required_argument, 0, O_PORT },
+	{ "port2", required_argument, 0, O_PORT2 },
+	{ "group", required_argument, 0, O_GROUP },
+	{ "group2", required_argument, 0, 'G' },
+	{ "mod", required_argument, 0, 'm' },
+	{ "mode", required_argument, 0, 'm' },
+	{ "mod2", required_argument, 0, 'M' },
+	{ "mode2", required_argument, 0, 'M' },
+	{ "sock", required_argument, 0, 's' },
+	{ "maxframe", required_argument, 0, 'F' },
+	{ "cable-group", required_argument, 0, O_CABLE },
+	{ "help", no_argument, 0, 'h' },
+	{ 0, 0, 0, 0 },
+};
+static const char plug_shortopts[] = ":c:dp:lLD:g:G:m:M:s:F:h";
+
+/* vdeplug4 documents "-group2 G", "-mod2 M": a single-dash word that is
+ * exactly a long option's name is that long option.  Values of options
+ * are skipped, so "-D -log" keeps its description. */
+static char **long_single_dash(int argc, char **argv, const struct option *lo, const char *so)
+{
+	char **out = calloc((size_t)argc + 1, sizeof(*out));
+	int value_next = 0;
+
+	if (!out)
+		die("out of memory");
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		out[i] = argv[i];
+		if (i == 0)
+			continue;
+		if (value_next) {
+			value_next = 0;
+			continue;
+		}
+		if (strcmp(a, "=") == 0 || strcmp(a, "--") == 0) {
+			for (i++; i < argc; i++)
+				out[i] = argv[i];
 			break;
 		}
-		case 'p':
-			if (parse_long(optarg, 0, 0xffffff, &port) < 0)
-				usage_error("bad port '%s' (0..16777215)", optarg);
-			break;
-		case 'g':
-			if (parse_long(optarg, 1, 255, &cable) < 0)
-				usage_error("bad cable group '%s' (1..255)", optarg);
-			break;
-		case 'm':
-			if (parse_mode(optarg, &o->mode) < 0)
-				usage_error("bad mode '%s' (octal, e.g. 0770)", optarg);
-			break;
-		case ':':
-			usage_error("option %s needs an argument", argv[optind - 1]);
-		default:
-			if (optopt)
-				usage_error("unknown option -%c", optopt);
-			usage_error("unknown option %s", argv[optind - 1]);
+		if (a[0] != '-')
+			continue;
+		if (a[1] != '-' && a[1] && a[2]) {
+			for (const struct option *o = lo; o->name; o++) {
+				if (strcmp(a + 1, o->name) == 0) {
+					size_t n = strlen(a) + 2;
+					char *s = malloc(n);
+					if (!s)
+						die("out of memory");
+					snprintf(s, n, "-%s", a);
+					out[i] = s;
+					value_next = o->has_arg == required_argument;
+					break;
+				}
+			}
+			if (out[i] != argv[i])
+				continue;
+		}
+		if (a[1] == '-') { /* --name VALUE */
+			for (const struct option *o = lo; o->name; o++)
+				if (strcmp(a + 2, o->name) == 0)
+					value_next = o->has_arg == required_argument;
+		} else if (a[1] && !a[2]) { /* -x VALUE */
+			const char *c = strchr(so, a[1]);
+			value_next = c && c[1] == ':';
 		}
 	}
-	if (port >= 0 && cable >= 0 && port != cable)
-		usage_error("-g %ld asks for port %ld, which contradicts -p %ld", cable, cable, port);
-	o->port = (int)(cable >= 0 ? cable : port > 0 ? port : 0);
-	if (optind < argc && o->sock)
-		usage_error("the switch is given twice (-s %s and %s)", o->sock, argv[optind]);
-	if (optind < argc)
-		o->sock = argv[optind++];
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
+	return out;
 }
 
-/* Our sockets must never land on fd 0 or 1: frames would go to the
- * wrong place.  A closed stderr just loses messages. */
-static void check_std_fds(void)
+/* An option given twice with two values is a contradiction. */
+static void set_int(int *dst, int *given, int v, const char *what)
 {
-	if (fcntl(STDIN_FILENO, F_GETFL) < 0)
-		die("stdin is closed: it must carry the frames for the switch");
-	if (fcntl(STDOUT_FILENO, F_GETFL) < 0)
-		die("stdout is closed: it must take the frames from the switch");
-	if (fcntl(STDERR_FILENO, F_GETFL) < 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0 && fd != STDERR_FILENO)
-			close(fd);
+	if (*given && *dst != v)
+		usage_error("%s: two different values (%d and %d)", what, *dst == VEP_PORT0 ? 0 : *dst,
+			    v == VEP_PORT0 ? 0 : v);
+	*dst = v;
+	*given = 1;
+}
+
+static void set_str(const char **dst, const char *v, const char *what)
+{
+	if (*dst && strcmp(*dst, v))
+		usage_error("%s: two different values ('%s' and '%s')", what, *dst, v);
+	*dst = v;
+}
+
+static int parse_port(const char *s, const char *opt)
+{
+	long v;
+
+	if (parse_long(s, 0, 0xffffff, &v) < 0)
+		usage_error("bad port '%s' for %s (0..16777215)", s, opt);
+	return (int)v;
+}
+
+/* "5", "-1", "+7": meant as a number (a port), not a file name. */
+static int looks_numeric(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static mode_t parse_mode_opt(const char *s)
+{
+	mode_t m;
+
+	if (parse_mode(s, &m) < 0)
+		usage_error("bad mode '%s' (octal, e.g. 0660)", s);
+	return m;
+}
+
+static void set_mode(int *dst, int *given, int v, const char *what)
+{
+	if (*given && *dst != v)
+		usage_error("%s: two different values (%04o and %04o)", what, (unsigned)*dst, (unsigned)v);
+	*dst = v;
+	*given = 1;
+}
+
+struct seen { /* what the command line set, for contradictions */
+	int port[2], port_given[2];
+	const char *group[2];
+	int mode[2], mode_given[2];
+	const char *sock;
+};
+
+/* -c CMD: we are someone's login shell (ssh HOST vde_plug runs
+ * "vde_plug -c vde_plug"); nothing else may run through us. */
+static void login_shell(const char *cmd)
+{
+	if (strcmp(cmd, "vde_plug") != 0) /* as vdeplug4: no arguments either */
+		die("this account is a VDE cable end: only 'vde_plug' can run here, not '%.60s'", cmd);
+}
+
+/* One option of vde_plug's command line. */
+static void plug_option(int opt, char **argv, struct conf *c, struct seen *s)
+{
+	long v;
+
+	switch (opt) {
+	case 'c': login_shell(optarg); c->log = 1; break;
+	case 'd': c->daemon = 1; break;
+	case 'l': case 'L': c->log = 1; break;
+	case 'D': if (*optarg) c->a[0].descr = c->a[1].descr = optarg; break;
+	case O_PIDFILE: set_str(&c->pidfile, optarg, "--pidfile"); break;
+	case 'p': /* the value decides: a number is the seed's port */
+		if (looks_numeric(optarg))
+			set_int(&s->port[0], &s->port_given[0], parse_port(optarg, "-p"), "port");
+		else
+			set_str(&c->pidfile, optarg, "--pidfile");
+		break;
+	case O_PORT: set_int(&s->port[0], &s->port_given[0], parse_port(optarg, "--port"), "port"); break;
+	case O_PORT2: set_int(&s->port[1], &s->port_given[1], parse_port(optarg, "--port2"), "--port2"); break;
+	case 'g': /* the value decides: a number is a VDE1 cable group */
+		if (!looks_numeric(optarg))
+			set_str(&s->group[0], optarg, "group");
+		else if (parse_long(optarg, 1, 255, &v) < 0)
+			usage_error("bad cable group '%s' (-g N: 1..255; --group GID for a group number)", optarg);
+		else
+			set_int(&s->port[0], &s->port_given[0], (int)v, "port (-g N is cable group N: port N)");
+		break;
+	case O_CABLE:
+		if (parse_long(optarg, 1, 255, &v) < 0)
+			usage_error("bad cable group '%s' (1..255)", optarg);
+		set_int(&s->port[0], &s->port_given[0], (int)v, "port (cable group N is port N)");
+		break;
+	case O_GROUP: set_str(&s->group[0], optarg, "group"); break;
+	case 'G': set_str(&s->group[1], optarg, "-G/--group2"); break;
+	case 'm': set_mode(&s->mode[0], &s->mode_given[0], (int)parse_mode_opt(optarg), "mode"); break;
+	case 'M': set_mode(&s->mode[1], &s->mode_given[1], (int)parse_mode_opt(optarg), "-M/--mod2"); break;
+	case 's': set_str(&s->sock, optarg, "--sock"); break;
+	case 'F':
+		if (parse_long(optarg, ETH_HDR_LEN, VDE_STREAM_MAX, &v) < 0)
+			usage_error("bad --maxframe '%s' (%d..%d)", optarg, ETH_HDR_LEN, VDE_STREAM_MAX);
+		c->maxframe = (size_t)v;
+		break;
+	case 'h': fputs(plug_help, stdout); exit(0);
+	case ':':
+		usage_error("option %s needs an argument", argv[optind - 1]);
+	default:
+		if (optopt && optopt < 0x100)
+			usage_error("unknown option -%c", optopt);
+		usage_error("unknown option %s", argv[optind - 1]);
+	}
+}
+
+static void parse_plug_args(int argc, char **argv, struct conf *c, struct seen *s)
+{
+	int eq, opt;
+
+	/* Options end at "=": what follows is the command's. */
+	for (eq = 1; eq < argc && strcmp(argv[eq], "="); eq++)
+		;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(eq, argv, plug_shortopts, plug_longopts, NULL)) != -1)
+		plug_option(opt, argv, c, s);
+	int npos = eq - optind;
+	if (eq < argc) {
+		c->cmd = argv + eq + 1;
+		if (!*c->cmd)
+			usage_error("'=' needs a command after it");
+		if (npos > 1)
+			usage_error("with '= CMD' give at most one VNL (got '%s' and '%s')",
+				    argv[optind], argv[optind + 1]);
+	} else if (npos > 2) {
+		usage_error("unexpected argument '%s' (at most two VNLs)", argv[optind + 2]);
+	}
+	if (s->sock && npos > (c->cmd ? 0 : 1))
+		usage_error("the first VNL is given twice (-s %s and %s)", s->sock, argv[optind]);
+	if (s->sock && npos == 1 && !c->cmd)
+		usage_error("the switch is given twice (-s %s and %s)", s->sock, argv[optind]);
+	c->nvnl = 0;
+	if (s->sock)
+		c->vnl[c->nvnl++] = s->sock;
+	for (int i = optind; i < eq; i++)
+		c->vnl[c->nvnl++] = argv[i];
+}
+
+/* Fold what the command line said into the endpoints' arguments. */
+static void apply_seen(struct conf *c, struct seen *s)
+{
+	int two = c->nvnl == 2;
+
+	if (!two) { /* the seed's -G, and -M/--port2 with it, mean the only VNL */
+		if (s->group[1])
+			set_str(&s->group[0], s->group[1], "group (-g/--group and -G)");
+		if (s->mode_given[1])
+			set_mode(&s->mode[0], &s->mode_given[0], s->mode[1], "mode (-m and -M)");
+		if (s->port_given[1])
+			set_int(&s->port[0], &s->port_given[0], s->port[1], "port (--port and --port2)");
+	}
+	for (int i = 0; i < 2; i++) {
+		int k = two ? i : 0;
+		c->a[i].port = s->port[k];
+		c->a[i].group = s->group[k];
+		c->a[i].mode = (mode_t)s->mode[k];
+	}
+	if (c->daemon && c->nvnl < 2 && !c->cmd)
+		usage_error("-d/--daemon needs two ends that are not stdin/stdout "
+			    "(VNL1 VNL2, or VNL = CMD): a daemon's stdin/stdout are /dev/null");
+}
+
+/* ---- an unknown scheme: vdeplug4's vde_plug may have a plugin ---- */
+
+static void exec_system_plug(char **argv, const char *vnl, const char *scheme)
+{
+	struct stat self, st;
+	char path[4096], list[256];
+	const char *env = getenv("PATH");
+	char *dirs = strdup(env ? env : ""), *save = NULL;
+	int have_self = stat("/proc/self/exe", &self) == 0;
+
+	if (!dirs)
+		die("out of memory");
+	/* PATH first, then /usr/bin (where Debian's vdeplug puts it) */
+	for (char *d = strtok_r(dirs, ":", &save);; d = strtok_r(NULL, ":", &save)) {
+		const char *dir = d ? (*d ? d : ".") : "/usr/bin";
+		int n = snprintf(path, sizeof(path), "%s/vde_plug", dir);
+		if (n > 0 && (size_t)n < sizeof(path) && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(path, X_OK) == 0 &&
+		    !(have_self && st.st_dev == self.st_dev && st.st_ino == self.st_ino)) {
+			log_debug("scheme %s: running %s", scheme, path);
+			argv[0] = path;
+			execv(path, argv);
+			log_warn("exec %s:", path);
+		}
+		if (!d)
+			break;
+	}
+	free(dirs);
+	vep_schemes(list, sizeof(list));
+	die("%.200s: unknown scheme '%s' and no vdeplug4 vde_plug to pass it to (we have: %s)",
+	    vnl, scheme, list);
+}
+
+static void check_schemes(const struct conf *c, char **orig_argv)
+{
+	for (int i = 0; i < c->nvnl; i++) {
+		char scheme[VNL_SCHEME_MAX + 1];
+		int bad;
+		if (vep_find(c->vnl[i], scheme, &bad))
+			continue;
+		if (bad)
+			exit(1);
+		exec_system_plug(orig_argv, c->vnl[i], scheme);
+	}
+}
+
+/* ---- process set-up ---- */
+
+/* Our sockets must never land on fd 0-2; the stream form needs 0 and 1. */
+static void check_std_fds(int stdio)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFL) >= 0)
+			continue;
+		if (stdio && fd == 0)
+			die("stdin is closed: it must carry the frames to send");
+		if (stdio && fd == 1)
+			die("stdout is closed: it must take the frames received");
+		int n = open("/dev/null", O_RDWR);
+		if (n >= 0 && n != fd)
+			close(n);
 	}
 }
 
@@ -202,314 +511,342 @@ static void setup_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-/* ---- stdout: bounded buffer of framed frames ---- */
-
-/* Is there room at the tail for one more maximal framed frame?
- * Compacts the buffer when only the head has room. */
-static int out_room(struct plug *p)
+/* -d: the parent waits until the child has opened both ends, so errors
+ * still reach the terminal and the exit status, and the pid the switch
+ * is told is the daemon's. */
+static int start_daemon(void)
 {
-	if (OUT_MAX - p->out_off - p->out_len >= FRAMED_MAX)
-		return 1;
-	if (p->out_off > 0) {
-		memmove(p->out, p->out + p->out_off, p->out_len);
-		p->out_off = 0;
+	int fds[2];
+	pid_t pid;
+	char ok;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		die("pipe:");
+	pid = fork();
+	if (pid < 0)
+		die("fork:");
+	if (pid > 0) {
+		int st;
+		close(fds[1]);
+		if (read(fds[0], &ok, 1) == 1)
+			_exit(0);
+		if (waitpid(pid, &st, 0) == pid && WIFEXITED(st))
+			_exit(WEXITSTATUS(st) ? WEXITSTATUS(st) : 1);
+		_exit(1);
 	}
-	return OUT_MAX - p->out_len >= FRAMED_MAX;
+	close(fds[0]);
+	setsid();
+	return fds[1];
 }
 
-static void flush_out(struct plug *p)
+static void daemon_ready(struct plug *p)
 {
-	while (p->out_len > 0) {
-		ssize_t n = write(STDOUT_FILENO, p->out + p->out_off, p->out_len);
+	int null = open("/dev/null", O_RDWR);
+
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > 2)
+			close(null);
+	}
+	log_to_syslog();
+	if (write(p->ready_fd, "k", 1) < 0)
+		log_warn("tell the parent we are up:");
+	close(p->ready_fd);
+	p->ready_fd = -1;
+}
+
+/* -l: vdeplug4's START/STOP lines, "START: user NAME IP ADDR". */
+static void log_start_stop(const char *what)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *ssh = getenv("SSH_CLIENT");
+	char ip[64];
+
+	snprintf(ip, sizeof(ip), "%s", ssh ? ssh : "UNKNOWN_IP_ADDRESS");
+	ip[strcspn(ip, " ")] = 0;
+	log_syslog(LOG_INFO, "%s: user %s IP %s", what, pw ? pw->pw_name : "?", ip);
+}
+
+/* ---- moving frames ---- */
+
+/* Offer the waiting frames of d to its far end; 1 when none are left. */
+static int deliver(struct plug *p, struct dir *d)
+{
+	int r;
+
+	if (d->head < d->n) {
+		r = d->to->kind->send(d->to, d->v + d->head, d->n - d->head);
+		if (r < 0) {
+			stop(p, d->to->rc);
+			return 0;
+		}
+		d->head += r;
+	}
+	if (d->head < d->n)
+		return 0;
+	d->head = d->n = 0;
+	return 1;
+}
+
+/* Read a batch from d->from and pass it on; a second batch when the
+ * first was full, then back to poll so the other direction gets its turn. */
+static void pump(struct plug *p, struct dir *d)
+{
+	for (int round = 0; round < 2 && !p->stop; round++) {
+		int n, k = 0;
+		if (!deliver(p, d))
+			return;
+		for (int i = 0; i < BATCH; i++)
+			d->v[i] = (struct iovec){ d->buf[i], FRAME_BUF };
+		n = d->from->kind->recv(d->from, d->v, BATCH);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno == EPIPE) {
-				log_debug("stdout closed by its reader");
-				stop(p, 0);
-			} else {
-				log_err("write stdout:");
-				stop(p, 1);
-			}
+			stop(p, d->from->rc);
 			return;
 		}
-		p->out_off += (size_t)n;
-		p->out_len -= (size_t)n;
+		/* Runts are not Ethernet; longer than the far end takes: drop. */
+		for (int i = 0; i < n; i++)
+			if (d->v[i].iov_len >= ETH_HDR_LEN && d->v[i].iov_len <= d->to->maxsend)
+				d->v[k++] = d->v[i];
+		d->head = 0;
+		d->n = k;
+		if (!deliver(p, d) || (n < BATCH && !d->from->in_buffered))
+			return;
 	}
-	p->out_off = 0;
 }
 
-static void stdout_event(struct plug *p, short revents)
+/* Room at e again (or its buffered output drained): flush, then the
+ * frames that waited for it. */
+static void room_at(struct plug *p, int i)
 {
-	if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
-		log_debug("stdout closed by its reader");
-		stop(p, 0);
+	struct vep *e = p->ep[i];
+
+	if (e->kind->flush && e->kind->flush(e) < 0) {
+		stop(p, e->rc);
 		return;
 	}
-	flush_out(p);
+	deliver(p, &p->dir[1 - i]);
 }
 
-/* ---- the switch ---- */
+struct slots { int in, out, ctl; };
 
-/* An error on the data socket: the switch going away ends us cleanly,
- * a full queue is not an error, anything else is reported. */
-static void data_error(struct plug *p, int err, const char *what)
+static int add_fd(struct pollfd *fds, int *nf, int fd, short events)
 {
-	switch (err) {
-	case EAGAIN:
-	case EINTR:
-		return;
-	case ECONNREFUSED:
-	case ECONNRESET:
-	case ENOTCONN:
-	case EPIPE:
-		log_debug("switch closed the data socket");
-		stop(p, 0);
-		return;
-	default:
-		errno = err;
-		log_err("%s switch:", what);
-		stop(p, 1);
-	}
+	fds[*nf] = (struct pollfd){ .fd = fd, .events = events };
+	return (*nf)++;
 }
-
-/* How many datagrams fit in the stdout buffer now (each may be maximal). */
-static int out_slots(struct plug *p)
-{
-	if (!out_room(p))
-		return 0;
-	size_t free = OUT_MAX - p->out_off - p->out_len;
-	size_t n = free / FRAMED_MAX;
-	return n > BATCH ? BATCH : (int)n;
-}
-
-/* Datagrams from the switch, a batch per system call, framed into the
- * stdout buffer. */
-static void recv_switch(struct plug *p, short revents)
-{
-	struct mmsghdr msgs[BATCH];
-
-	if (revents & POLLHUP) { /* shut down: nothing more will come */
-		log_debug("switch shut the data socket down");
-		stop(p, 0);
-		return;
-	}
-	if (revents & POLLERR) {
-		int err = 0;
-		socklen_t len = sizeof(err);
-		if (getsockopt(p->data, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
-			data_error(p, err, "receive from");
-	}
-	for (int round = 0; round < RECV_BURST / BATCH && !p->stop; round++) {
-		int want = out_slots(p), n;
-		if (want == 0)
-			break;
-		memset(msgs, 0, sizeof(msgs[0]) * (size_t)want);
-		for (int i = 0; i < want; i++) {
-			p->rxv[i] = (struct iovec){ p->rx[i], sizeof(p->rx[i]) };
-			msgs[i].msg_hdr.msg_iov = &p->rxv[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-		}
-		n = recvmmsg(p->data, msgs, (unsigned)want, MSG_DONTWAIT, NULL);
-		if (n < 0) {
-			data_error(p, errno, "receive from");
-			break;
-		}
-		for (int i = 0; i < n; i++) {
-			size_t len = msgs[i].msg_len;
-			/* Runts are not Ethernet; giants cannot be framed. */
-			if (len < ETH_HDR_LEN || len > p->maxframe || (msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
-				continue;
-			uint8_t *dst = p->out + p->out_off + p->out_len;
-			stream_hdr(dst, len);
-			memcpy(dst + VDE_STREAM_HDR, p->rx[i], len);
-			p->out_len += VDE_STREAM_HDR + len;
-		}
-		if (n < want)
-			break;
-	}
-	flush_out(p);
-}
-
-/* The switch's queue for us is full.  Wait for room while still serving
- * stdout, the switch's frames and its control socket, so nothing that
- * someone else may be waiting on stalls meanwhile. */
-static void wait_switch(struct plug *p)
-{
-	struct pollfd fds[3] = {
-		{ .fd = p->data, .events = POLLOUT | (out_room(p) ? POLLIN : 0) },
-		{ .fd = p->ctl, .events = POLLIN },
-		{ .fd = STDOUT_FILENO, .events = p->out_len ? POLLOUT : 0 },
-	};
-
-	if (ppoll(fds, 3, NULL, &wait_mask) < 0) {
-		if (errno != EINTR) {
-			log_err("poll:");
-			stop(p, 1);
-		}
-		return;
-	}
-	if (fds[1].revents) {
-		stop(p, 0);
-		return;
-	}
-	if (fds[2].revents)
-		stdout_event(p, fds[2].revents);
-	if (fds[0].revents & (POLLIN | POLLERR))
-		recv_switch(p, fds[0].revents);
-}
-
-/* Send the collected stdin frames, waiting for room when the switch's
- * queue is full (a switch never waits for us, so the wait ends). */
-static void send_batch(struct plug *p)
-{
-	struct mmsghdr msgs[BATCH];
-	int n = p->ntx, done = 0;
-
-	memset(msgs, 0, sizeof(msgs[0]) * (size_t)n);
-	for (int i = 0; i < n; i++) {
-		msgs[i].msg_hdr.msg_iov = &p->txv[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	while (done < n && !p->stop && !quit_sig) {
-		int r = sendmmsg(p->data, msgs + done, (unsigned)(n - done), MSG_DONTWAIT);
-		if (r > 0)
-			done += r;
-		else if (errno == EAGAIN || errno == EWOULDBLOCK)
-			wait_switch(p);
-		else if (errno == EMSGSIZE || errno == ENOBUFS)
-			done++; /* this frame cannot go: drop it, as a switch would */
-		else if (errno != EINTR)
-			data_error(p, errno, "send to");
-	}
-	p->ntx = 0;
-}
-
-/* Decoder callback: one frame from stdin becomes one datagram.  Frames
- * inside the read buffer are collected; one that the decoder assembled
- * in its own buffer goes at once, since that buffer is reused. */
-static void to_switch(void *ctx, const uint8_t *frame, size_t len)
-{
-	struct plug *p = ctx;
-
-	if (p->ntx == BATCH)
-		send_batch(p);
-	p->txv[p->ntx++] = (struct iovec){ (void *)frame, len };
-	if (frame >= p->dec.buf && frame < p->dec.buf + sizeof(p->dec.buf))
-		send_batch(p);
-}
-
-/* ---- stdin ---- */
-
-/* Garbage on stdin would otherwise give one line per read: say it once
- * a second, with a running count. */
-static void report_bad_length(struct plug *p)
-{
-	uint64_t now = now_ms();
-
-	if (p->err_shown && now - p->err_last < 1000)
-		return;
-	log_err("stdin: frame length above %d bytes, not a VDE stream? "
-		"dropped the rest of this read (%lu bad length%s so far)",
-		VDE_STREAM_MAX, p->dec.errors, p->dec.errors == 1 ? "" : "s");
-	p->err_shown = 1;
-	p->err_last = now;
-}
-
-static void read_stdin(struct plug *p)
-{
-	uint8_t *buf = p->in;
-	ssize_t n = read(STDIN_FILENO, buf, sizeof(p->in));
-
-	if (n == 0) {
-		stop(p, 0);
-		return;
-	}
-	if (n < 0) {
-		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
-			log_err("read stdin:");
-			stop(p, 1);
-		}
-		return;
-	}
-	if (stream_dec_feed(&p->dec, buf, (size_t)n, to_switch, p))
-		report_bad_length(p);
-	send_batch(p);
-}
-
-/* ---- main loop ---- */
 
 static void run(struct plug *p)
 {
+	static const struct timespec now = { 0, 0 };
+
 	while (!p->stop && !quit_sig) {
-		struct pollfd fds[4] = {
-			{ .fd = p->ctl, .events = POLLIN },
-			{ .fd = STDOUT_FILENO, .events = p->out_len ? POLLOUT : 0 },
-			{ .fd = p->data, .events = out_room(p) ? POLLIN : 0 },
-			{ .fd = STDIN_FILENO, .events = POLLIN },
-		};
-		if (ppoll(fds, 4, NULL, &wait_mask) < 0) {
+		struct pollfd fds[8];
+		struct slots sl[2];
+		int nf = 0, busy = 0, wants[2];
+
+		for (int i = 0; i < 2; i++) {
+			struct vep *e = p->ep[i];
+			int want_in = p->dir[i].n == 0;
+			int want_out = p->dir[1 - i].n > 0 || (e->kind->wants_out && e->kind->wants_out(e));
+			short ev = (short)(want_in ? POLLIN : 0);
+			if (e->fd_out == e->fd_in && want_out)
+				ev |= POLLOUT;
+			busy |= want_in && e->in_buffered;
+			wants[i] = want_out;
+			sl[i].in = add_fd(fds, &nf, ev && e->fd_in >= 0 ? e->fd_in : -1, ev);
+			/* A separate output fd is always watched: its reader
+			 * going away ends us even when we have nothing to say. */
+			sl[i].out = e->fd_out >= 0 && e->fd_out != e->fd_in ?
+				add_fd(fds, &nf, e->fd_out, want_out ? POLLOUT : 0) : -1;
+			sl[i].ctl = e->fd_ctl >= 0 ? add_fd(fds, &nf, e->fd_ctl, POLLIN) : -1;
+		}
+		if (ppoll(fds, (nfds_t)nf, busy ? &now : NULL, &wait_mask) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll:");
 			stop(p, 1);
 			break;
 		}
-		/* The switch never talks on the control socket after the
-		 * handshake: any event there means it is gone. */
-		if (fds[0].revents) {
-			log_debug("switch closed the control connection");
-			stop(p, 0);
-			break;
+		for (int i = 0; i < 2 && !p->stop; i++) {
+			struct vep *e = p->ep[i];
+			/* Nothing talks on a control socket after the handshake:
+			 * an event there means the switch is gone. */
+			if (sl[i].ctl >= 0 && fds[sl[i].ctl].revents) {
+				log_debug("%s: the switch closed the control connection", e->name);
+				stop(p, 0);
+				break;
+			}
+			if (sl[i].out >= 0 && (fds[sl[i].out].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+				log_debug("%s: closed by its reader", e->name);
+				stop(p, 0);
+				break;
+			}
+			/* An error on a shared fd is looked at by send too, so
+			 * a pending error never leaves poll spinning. */
+			if ((sl[i].out >= 0 && (fds[sl[i].out].revents & POLLOUT)) ||
+			    (fds[sl[i].in].revents & POLLOUT) ||
+			    (wants[i] && (fds[sl[i].in].revents & (POLLERR | POLLHUP))))
+				room_at(p, i);
 		}
-		if (fds[1].revents)
-			stdout_event(p, fds[1].revents);
-		if (fds[2].revents && !p->stop)
-			recv_switch(p, fds[2].revents);
-		if (fds[3].revents && !p->stop)
-			read_stdin(p);
+		for (int i = 0; i < 2 && !p->stop; i++) {
+			struct vep *e = p->ep[i];
+			if ((fds[sl[i].in].revents & (POLLIN | POLLERR | POLLHUP)) ||
+			    (p->dir[i].n == 0 && e->in_buffered))
+				pump(p, &p->dir[i]);
+		}
 	}
 }
 
-int plug_main(int argc, char **argv)
-{
-	struct vde_open_opts o = { 0 };
-	struct plug *p = P = calloc(1, sizeof(*P));
-	int rc;
+/* ---- the two applets ---- */
 
-	if (!p)
-		die("out of memory");
-	p->maxframe = VDE_FRAME_MAX;
-	parse_args(argc, argv, &o);
-	check_std_fds();
-	signal(SIGPIPE, SIG_IGN); /* a closed stdout or switch is EPIPE, handled */
-	if (vde_open(&o, &p->ctl, &p->data) < 0) {
-		free(p);
+static int join(struct plug *p)
+{
+	struct conf *c = &p->c;
+	int rc, stdio = c->nvnl < 2 && !c->cmd;
+
+	check_std_fds(stdio);
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout or socket is EPIPE, handled */
+	p->ready_fd = -1;
+	if (c->daemon)
+		p->ready_fd = start_daemon();
+	if (vep_open(c->nvnl ? c->vnl[0] : "", &c->a[0], &p->ep[0]) < 0)
+		return 1;
+	if (c->nvnl == 2)
+		rc = vep_open(c->vnl[1], &c->a[1], &p->ep[1]);
+	else if (c->cmd)
+		rc = vep_cmd_argv(c->cmd, &p->ep[1]);
+	else
+		rc = vep_open("stdio://", &c->a[1], &p->ep[1]);
+	if (rc < 0) {
+		vep_close(p->ep[0]);
 		return 1;
 	}
-	stream_dec_init(&p->dec, VDE_STREAM_MAX);
+	for (int i = 0; i < 2; i++) {
+		if ((p->ep[i]->kind->flags & VEP_STREAM) && c->maxframe)
+			p->ep[i]->maxsend = c->maxframe;
+		p->dir[i].from = p->ep[i];
+		p->dir[i].to = p->ep[1 - i];
+	}
+	if (c->pidfile && pidfile_write(c->pidfile) < 0) {
+		vep_close(p->ep[1]);
+		vep_close(p->ep[0]);
+		return 1;
+	}
+	if (c->daemon)
+		daemon_ready(p);
+	if (c->log)
+		log_start_stop("START");
 	setup_signals();
-	/* Deep pipes (when they are pipes): more frames per wakeup. */
-	fcntl(STDIN_FILENO, F_SETPIPE_SZ, PIPE_SIZE);
-	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, PIPE_SIZE);
-	p->stdout_flags = fcntl(STDOUT_FILENO, F_GETFL);
-	if (p->stdout_flags < 0 || set_nonblock(STDOUT_FILENO) < 0)
-		die("make stdout non-blocking:");
 
 	run(p);
 
-	fcntl(STDOUT_FILENO, F_SETFL, p->stdout_flags);
-	close(p->ctl);
-	close(p->data);
+	if (c->log)
+		log_start_stop("STOP");
+	vep_close(p->ep[1]);
+	vep_close(p->ep[0]);
+	if (c->pidfile)
+		unlink(c->pidfile);
 	rc = p->rc;
-	free(p);
-	P = NULL;
 	if (quit_sig) { /* die of the signal, so our parent sees why */
 		signal(quit_sig, SIG_DFL);
 		raise(quit_sig);
 		sigprocmask(SIG_SETMASK, &wait_mask, NULL);
 	}
+	return rc;
+}
+
+static struct plug *new_plug(void)
+{
+	struct plug *p = calloc(1, sizeof(*p)); /* large: on the heap */
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+int switch_main(int argc, char **argv); /* applets/switch.c */
+
+int plug_main(int argc, char **argv)
+{
+	struct plug *p = new_plug();
+	struct seen s = { 0 };
+	char **args = long_single_dash(argc, argv, plug_longopts, plug_shortopts);
+	char **orig = calloc((size_t)argc + 1, sizeof(*orig));
+	int rc;
+
+	vep_switch_set_main(switch_main); /* switch:// and hub:// run it */
+	if (!orig)
+		die("out of memory");
+	/* "-vde_plug": an interactive login with us as the shell */
+	if (argv[0][0] == '-')
+		die("this account is a VDE cable end, not a login shell: only 'vde_plug' can run here");
+	memcpy(orig, argv, sizeof(*orig) * (size_t)argc);
+	parse_plug_args(argc, args, &p->c, &s);
+	apply_seen(&p->c, &s);
+	check_schemes(&p->c, orig);
+	rc = join(p);
+	for (int i = 0; i < argc; i++)
+		if (args[i] != argv[i])
+			free(args[i]);
+	free(args);
+	free(orig);
+	free(p);
+	return rc;
+}
+
+int plug2tap_main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "port", required_argument, 0, 'p' },
+		{ "group", required_argument, 0, 'g' },
+		{ "mod", required_argument, 0, 'm' },
+		{ "mode", required_argument, 0, 'm' },
+		{ "sock", required_argument, 0, 's' },
+		{ "daemon", no_argument, 0, 'd' },
+		{ "pidfile", required_argument, 0, 'P' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct plug *p = new_plug();
+	struct conf *c = &p->c;
+	const char *sock = "vde://";
+	char tap[VNL_MAX + 8];
+	int opt, rc;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":p:g:m:s:dP:h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'p': c->a[1].port = parse_port(optarg, "-p"); break;
+		case 'g': c->a[1].group = optarg; break;
+		case 'm': c->a[1].mode = parse_mode_opt(optarg); break;
+		case 's': sock = optarg; break;
+		case 'd': c->daemon = 1; break;
+		case 'P': c->pidfile = optarg; break;
+		case 'h': fputs(plug2tap_help, stdout); exit(0);
+		case ':': usage_error("option %s needs an argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				usage_error("unknown option -%c", optopt);
+			usage_error("unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		usage_error("no tap interface given");
+	if (optind < argc - 1)
+		usage_error("unexpected argument '%s'", argv[optind + 1]);
+	snprintf(tap, sizeof(tap), "tap://%s", argv[optind]);
+	c->vnl[0] = tap;
+	c->nvnl = 1;
+	if (strcmp(sock, "-") != 0)
+		c->vnl[c->nvnl++] = sock;
+	if (c->daemon && c->nvnl < 2)
+		usage_error("-d with -s -: a daemon's stdin/stdout are /dev/null");
+	if (c->nvnl < 2 && (c->a[1].port || c->a[1].group || c->a[1].mode))
+		log_warn("-p, -g and -m are for the switch: with -s - they do nothing");
+	check_schemes(c, argv);
+	rc = join(p);
+	free(p);
 	return rc;
 }

@@ -1,10 +1,12 @@
 /* switch.c - vde_switch: options, start-up, the event loop, clean exit.
  * The switch itself lives in applets/switch/ (see switch.h for a map). */
 #include "applets/switch/switch.h"
+#include "applets/switch/debug.h"
 #include "common/log.h"
 #include "common/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -21,8 +23,13 @@ const char switch_help[] =
 	"usage: vde_switch [OPTIONS]\n"
 	"  -s, --sock, -unix DIR  control directory (default /tmp/vde.ctl); DIR/ctl is\n"
 	"                         the socket clients use.  If DIR is an existing socket\n"
-	"                         file, serve it VDE1-style (no directory)\n"
+	"                         file, serve it VDE1-style (no directory).  DIR may\n"
+	"                         not be a symlink nor lie below another user's symlink\n"
+	"                         or directory (-M and -p likewise)\n"
 	"  -t, --tap NAME         attach tap interface NAME (repeatable)\n"
+	"      --port VNL         attach a network as a port (repeatable); for now\n"
+	"                         seqpacket://FD, an inherited SOCK_SEQPACKET socket\n"
+	"                         (one frame per message), as vde_plug switch:// uses\n"
 	"  -x, --hub              hub: repeat every frame to every port\n"
 	"  -F, --stp, --fstp      spanning tree (IEEE 802.1D): loops of cables are cut\n"
 	"      --priority N       spanning tree bridge priority 0..65535 (default 32768)\n"
@@ -30,27 +37,51 @@ const char switch_help[] =
 	"  -m, --mode OCTAL       mode of control and data sockets (default 0600)\n"
 	"      --dirmode OCTAL    mode of the directory (default 02700)\n"
 	"  -g, --group GROUP      group of directory and sockets\n"
-	"  -d, --daemon           run in the background, log to syslog\n"
-	"  -p, --pidfile FILE     write the pid here (a stale file is replaced)\n"
+	"  -d, --daemon           run in the background, log to syslog; returns once\n"
+	"                         serving, exit 1 if the daemon does not come up\n"
+	"  -p, --pidfile FILE     write the pid here, before anything is bound (a stale\n"
+	"                         file is replaced; a FIFO, symlink or live pid is refused)\n"
 	"  -M, --mgmt PATH        management console socket\n"
 	"      --mgmtmode OCTAL   its mode (default 0600)\n"
 	"      --mgmtgroup GROUP  its group\n"
+	"      --mgmtsessions N   -M sessions at once, 1..4096 (default 64); the last N/8\n"
+	"                         (1..8) are kept for root and the switch's owner, and\n"
+	"                         another user holds at most half of the rest\n"
 	"  -f, --rcfile FILE      run console commands from FILE at start\n"
-	"      --nostdin          no console on stdin (default: only when a tty)\n"
+	"      --nostdin          no console on stdin/stdout (default: one, unless -d,\n"
+	"                         on a terminal, pipe or socket; EOF ends only it)\n"
+	"  -D, --debugclients N   at most N consoles subscribed to debug/ events\n"
 	"      --hashsize N       MAC table capacity (default 65536 entries)\n"
+	"      --macexpire SECS   forget a station unseen for SECS (default 100)\n"
 	"      --macaddr MAC      the switch's own address\n"
 	"      --maxframe N       largest frame forwarded, 60..9234 (default 9234)\n"
 	"      --queue BYTES      output queue per endpoint (default 524288)\n"
+	"      --queue-total BYTES  all output queues together (default 134217728);\n"
+	"                         one user's endpoints get at most half of it\n"
+	"      --user-ports N     ports one user may hold (default: half of -n; 0: no\n"
+	"                         limit); root and the switch's owner have no quota\n"
+	"      --user-endpoints N  endpoints one user may hold (default: a quarter of\n"
+	"                         the file descriptors left to clients; 0: no limit)\n"
 	"      --nooffload        taps without TCP segmentation offload\n"
 	"  -v, --version          print the version\n"
 	"Single-dash long options work too (-sock, -tap, -hub, -daemon), as in vde2.\n"
-	"Signals HUP, INT and TERM end the switch and remove its files.\n";
+	"The soft limit on open files is raised to the hard limit at start; the last\n"
+	"1/16 of it (at least 32) is kept for root and the switch's owner, so they\n"
+	"can always connect, and the last 8 of those for the console (-M) alone.\n"
+	"Signals HUP, INT and TERM end the switch and remove its files.\n"
+	"Console (-M socket, stdin): vde2's commands, \"help\" lists them; among them\n"
+	"debug/list, debug/add CATEGORY, debug/del CATEGORY (events as \"3NNN category\n"
+	"text\" lines), plugin/list|add|del (no plugins), fstp/bonus VLAN PORT COST.\n"
+	"load FILE reads FILE with the rights of the console's user (the -M client's\n"
+	"uid and groups; the owner's on stdin and -f): a regular file of at most 1 MiB,\n"
+	"run 64 lines per turn so frames keep flowing; later commands wait for it.\n";
 
 struct sw_config sw;
 
 enum {
 	OPT_DIRMODE = 256, OPT_MGMTMODE, OPT_MGMTGROUP, OPT_NOSTDIN, OPT_HASHSIZE,
-	OPT_MACADDR, OPT_MAXFRAME, OPT_QUEUE, OPT_PRIORITY, OPT_NOOFFLOAD,
+	OPT_MACADDR, OPT_MAXFRAME, OPT_QUEUE, OPT_PRIORITY, OPT_NOOFFLOAD, OPT_PORT, OPT_MACEXPIRE, OPT_QUEUE_TOTAL,
+	OPT_USER_PORTS, OPT_USER_ENDPOINTS, OPT_MGMTSESSIONS,
 };
 
 static const struct option longopts[] = {
@@ -58,6 +89,7 @@ static const struct option longopts[] = {
 	{ "vdesock", required_argument, 0, 's' },
 	{ "unix", required_argument, 0, 's' },
 	{ "tap", required_argument, 0, 't' },
+	{ "port", required_argument, 0, OPT_PORT },
 	{ "hub", no_argument, 0, 'x' },
 	{ "stp", no_argument, 0, 'F' },
 	{ "fstp", no_argument, 0, 'F' },
@@ -72,12 +104,18 @@ static const struct option longopts[] = {
 	{ "mgmt", required_argument, 0, 'M' },
 	{ "mgmtmode", required_argument, 0, OPT_MGMTMODE },
 	{ "mgmtgroup", required_argument, 0, OPT_MGMTGROUP },
+	{ "mgmtsessions", required_argument, 0, OPT_MGMTSESSIONS },
 	{ "rcfile", required_argument, 0, 'f' },
 	{ "nostdin", no_argument, 0, OPT_NOSTDIN },
+	{ "debugclients", required_argument, 0, 'D' },
 	{ "hashsize", required_argument, 0, OPT_HASHSIZE },
+	{ "macexpire", required_argument, 0, OPT_MACEXPIRE },
 	{ "macaddr", required_argument, 0, OPT_MACADDR },
 	{ "maxframe", required_argument, 0, OPT_MAXFRAME },
 	{ "queue", required_argument, 0, OPT_QUEUE },
+	{ "queue-total", required_argument, 0, OPT_QUEUE_TOTAL },
+	{ "user-ports", required_argument, 0, OPT_USER_PORTS },
+	{ "user-endpoints", required_argument, 0, OPT_USER_ENDPOINTS },
 	{ "nooffload", no_argument, 0, OPT_NOOFFLOAD },
 	{ "version", no_argument, 0, 'v' },
 	{ "help", no_argument, 0, 'h' },
@@ -88,6 +126,8 @@ struct switch_opts {
 	const char *sock;
 	const char *taps[64];
 	int ntaps;
+	const char *vnls[64]; /* --port */
+	int nvnls;
 	int numports, daemon, nostdin;
 	int stp;
 	const char *pidfile, *mgmt, *rcfile;
@@ -124,13 +164,18 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 {
 	int c;
 
-	while ((c = getopt_long_only(argc, argv, "s:t:xn:m:g:dp:M:f:vhF", longopts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, "s:t:xn:m:g:dp:M:f:vhFD:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->sock = optarg; break;
 		case 't':
 			if (o->ntaps == (int)ARRAY_LEN(o->taps))
 				usage_error("too many -tap options (max %zu)", ARRAY_LEN(o->taps));
 			o->taps[o->ntaps++] = optarg;
+			break;
+		case OPT_PORT:
+			if (o->nvnls == (int)ARRAY_LEN(o->vnls))
+				usage_error("too many --port options (max %zu)", ARRAY_LEN(o->vnls));
+			o->vnls[o->nvnls++] = optarg;
 			break;
 		case 'x': sw.hub = 1; break;
 		case 'n': o->numports = (int)num_arg("--numports", optarg, 1, 65535); break;
@@ -142,8 +187,11 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 		case 'M': o->mgmt = optarg; break;
 		case OPT_MGMTMODE: o->mgmtmode = mode_arg("--mgmtmode", optarg); break;
 		case OPT_MGMTGROUP: o->mgmtgid = group_arg("--mgmtgroup", optarg); break;
+		case OPT_MGMTSESSIONS: mgmt_set_sessions((int)num_arg("--mgmtsessions", optarg, 1, 4096)); break;
 		case 'f': o->rcfile = optarg; break;
 		case OPT_NOSTDIN: o->nostdin = 1; break;
+		case 'D': dbg_max_clients = (int)num_arg("--debugclients", optarg, 0, 65535); break;
+		case OPT_MACEXPIRE: mac_expire_secs = (unsigned)num_arg("--macexpire", optarg, 1, 1 << 24); break;
 		case OPT_HASHSIZE: mac_max_entries = (unsigned)num_arg("--hashsize", optarg, 1, 1 << 24); break;
 		case OPT_MACADDR:
 			if (parse_mac(optarg, sw.mac) < 0)
@@ -151,6 +199,9 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 			break;
 		case OPT_MAXFRAME: sw.max_frame = (size_t)num_arg("--maxframe", optarg, ETH_MIN_FRAME, VDE_FRAME_MAX); break;
 		case OPT_QUEUE: sw.queue_bytes = (size_t)num_arg("--queue", optarg, 2 * (VDE_FRAME_MAX + 2), 1L << 30); break;
+		case OPT_QUEUE_TOTAL: sw.queue_total = (size_t)num_arg("--queue-total", optarg, 2 * (VDE_FRAME_MAX + 2), 1L << 40); break;
+		case OPT_USER_PORTS: sw.user_ports = (int)num_arg("--user-ports", optarg, 0, 65535); break;
+		case OPT_USER_ENDPOINTS: sw.user_endpoints = (int)num_arg("--user-endpoints", optarg, 0, INT_MAX); break;
 		case OPT_NOOFFLOAD: tap_offload = gro_enabled = 0; break;
 		case 'v': printf("vde_switch (vde) " VDE_VERSION "\n"); exit(0);
 		case 'h': fputs(switch_help, stdout); exit(0);
@@ -181,33 +232,46 @@ static void derive_modes(const struct switch_opts *o)
 		sw.dirmode |= 01000;
 }
 
-/* -s PATH: a directory (vde2), or an existing socket file (VDE1). */
+/* -s, -p and -M paths: absolute (relative to where we started, even
+ * after we daemonise and chdir), their directory resolved once, so that
+ * the unlink() at exit removes what we made, wherever symlinks later
+ * lead. */
+static char *settled(const char *opt, const char *path)
+{
+	const char *why;
+	char *p = path_settle(path, &why);
+
+	if (!p && why)
+		die("%s %s: %s", opt, path, why);
+	if (!p)
+		die("%s %s:", opt, path);
+	return p;
+}
+
+/* -s PATH: a directory (vde2), or an existing socket file (VDE1).
+ * path_settle() makes "/tmp/x/", "/tmp/x/." and "/tmp//x" all mean the
+ * entry /tmp/x, so make_dir() sees it when it is a symlink. */
 static void set_paths(const char *sock)
 {
-	char abs[PATH_MAX];
+	char *p = settled("--sock", sock ? sock : "/tmp/vde.ctl");
 	struct stat st;
 
-	if (!sock)
-		sock = "/tmp/vde.ctl";
-	if (sock[0] != '/' && getcwd(abs, sizeof(abs)) && strlen(abs) + strlen(sock) + 2 < sizeof(abs)) {
-		strcat(abs, "/");
-		strcat(abs, sock);
-		sock = abs;
-	}
-	if (lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
+	if (lstat(p, &st) == 0 && S_ISSOCK(st.st_mode)) {
 		sw.plain = 1;
-		if (strlen(sock) >= sizeof(sw.ctl_path))
-			die("socket path too long: %s", sock);
-		strcpy(sw.ctl_path, sock);
+		if (strlen(p) >= sizeof(sw.ctl_path))
+			die("socket path too long: %s", p);
+		strcpy(sw.ctl_path, p);
+		free(p);
 		return;
 	}
 	/* DIR/NNN.FD must fit in sun_path: keep room for "/ctl" and
 	 * "/65535.2147483647". */
-	if (strlen(sock) + 18 >= sizeof(sw.dir))
-		die("control directory path too long (max %zu bytes): %s", sizeof(sw.dir) - 19, sock);
-	strcpy(sw.dir, sock);
+	if (strlen(p) + 18 >= sizeof(sw.dir))
+		die("control directory path too long (max %zu bytes): %s", sizeof(sw.dir) - 19, p);
+	strcpy(sw.dir, p);
+	free(p);
 	if (snprintf(sw.ctl_path, sizeof(sw.ctl_path), "%s/ctl", sw.dir) >= (int)sizeof(sw.ctl_path))
-		die("control directory path too long: %s", sock);
+		die("control directory path too long: %s", sw.dir);
 }
 
 static void random_mac(uint8_t mac[6])
@@ -258,6 +322,7 @@ static void tick(uint64_t now)
 
 	ctlsock_expire(now);
 	stp_tick(now);
+	mgmt_tick();
 	if (now - last_gc >= (uint64_t)mac_gc_secs * 1000) {
 		mac_expire(sw_now());
 		last_gc = now;
@@ -271,17 +336,62 @@ static void close_all_endpoints(void)
 			ep_close(ports[i]->eps, "closed: switch exiting");
 }
 
-/* Relative pid file: relative to where we started, even after daemon(). */
-static char *absolute(const char *path)
-{
-	char cwd[PATH_MAX], *out;
+/* -daemon: the parent returns only once the child is serving (exit 0)
+ * or has failed (exit 1, its messages on our stderr), so a pidfile or
+ * -M socket that cannot be made is a visible failure (daemon(3) would
+ * have returned 0 before any of it happened). */
+static int ready_fd = -1;
 
-	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
-		return strdup(path);
-	out = malloc(strlen(cwd) + strlen(path) + 2);
-	if (out)
-		sprintf(out, "%s/%s", cwd, path);
-	return out;
+static int daemonize(void)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		log_err("daemon:");
+		return -1;
+	}
+	if (pid > 0) {
+		sigset_t all;
+		char c = 1;
+		sigfillset(&all);
+		sigprocmask(SIG_UNBLOCK, &all, NULL); /* ^C while waiting ends the wait */
+		close(p[1]);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(c == 0 ? 0 : 1); /* the child owns every file now */
+	}
+	close(p[0]);
+	ready_fd = p[1];
+	if (setsid() < 0 || chdir("/") < 0) {
+		log_err("daemon:");
+		return -1;
+	}
+	/* A signalfd wakes epoll only for the process that made it: the
+	 * child needs its own. */
+	int fd = sigwatch.fd;
+	loop_del(&sigwatch);
+	close(fd);
+	return setup_signals();
+}
+
+/* The child is up: from now on syslog, no terminal, parent released. */
+static void daemon_ready(void)
+{
+	int null;
+
+	if (ready_fd < 0)
+		return;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	log_to_syslog();
+	for (int i = 0; i < 3 && null >= 0; i++)
+		dup2(null, i);
+	if (null > 2)
+		close(null);
+	if (write(ready_fd, "", 1) != 1)
+		log_warn("daemon: tell the parent we are up:");
+	close(ready_fd);
+	ready_fd = -1;
 }
 
 /* vde2 reads an rc file even without -f: the user's, else the system's. */
@@ -297,77 +407,81 @@ static const char *default_rcfile(void)
 }
 
 /* Everything up to the event loop; 0, 1 (an rc file said shutdown) or
- * -1.  *pid_written tells the caller whose pid file it may remove. */
-static int start(struct switch_opts *o, const char *pidfile, const char *mgmt, int *pid_written)
+ * -1.  *pidfd >= 0 tells the caller it made the pid file.  The pid file
+ * is created before anything is bound: a path that is not ours to
+ * write (a FIFO, a symlink, a live pid) stops us with nothing to undo. */
+static int start(struct switch_opts *o, const char *pidfile, const char *mgmt, int *pidfd)
 {
 	const char *rcfile = o->rcfile ? o->rcfile : default_rcfile();
+	int rc;
 
 	stp_init();
 	if (o->stp && stp_set_enabled(1))
 		log_warn("--stp: ignored in hub mode (a hub repeats BPDUs too)");
+	if (ctlsock_busy() || (pidfile && (*pidfd = pidfile_create(pidfile)) < 0))
+		return -1;
 	if (ctlsock_init() < 0)
 		return -1;
 	for (int i = 0; i < o->ntaps; i++)
 		if (tap_open(o->taps[i]) < 0)
 			return -1;
-	if (o->daemon) {
-		log_to_syslog();
-		if (daemon(0, 0) < 0) {
-			log_err("daemon:");
+	for (int i = 0; i < o->nvnls; i++)
+		if (fdport_open(o->vnls[i]) < 0)
 			return -1;
-		}
-		/* A signalfd wakes epoll only for the process that made it:
-		 * the child of daemon() needs its own. */
-		int fd = sigwatch.fd;
-		loop_del(&sigwatch);
-		close(fd);
-		if (setup_signals() < 0)
-			return -1;
-	}
-	if (pidfile) {
-		if (pidfile_write(pidfile) < 0)
-			return -1;
-		*pid_written = 1;
-	}
+	if (o->daemon && daemonize() < 0)
+		return -1;
+	if (pidfile && pidfile_fill(*pidfd, pidfile) < 0)
+		return -1;
 	if (mgmt && mgmt_init(mgmt, o->mgmtmode, o->mgmtgid) < 0)
 		return -1;
-	if (!o->daemon && !o->nostdin && isatty(STDIN_FILENO))
-		mgmt_stdin();
-	return rcfile ? mgmt_rcfile(rcfile) : 0;
+	if (rcfile && (rc = mgmt_rcfile(rcfile)) != 0)
+		return rc;
+	/* after the rc file, as vde2: a file on stdin runs after it.  No
+	 * console (stdin closed) is said, but is no reason to stop. */
+	return !o->daemon && !o->nostdin && mgmt_stdin() == 1 ? 1 : 0;
 }
 
 int switch_main(int argc, char **argv)
 {
 	struct switch_opts o = { .numports = SW_DEFAULT_NUMPORTS, .mgmtmode = 0600, .mgmtgid = (gid_t)-1 };
 	char *pidfile = NULL, *mgmt = NULL;
-	int rc, pid_written = 0;
+	int rc, pidfd = -1;
 
 	sw.mode = 0600;
 	sw.dirmode = 02700;
 	sw.gid = (gid_t)-1;
 	sw.max_frame = VDE_FRAME_MAX;
 	sw.queue_bytes = SW_DEFAULT_QUEUE_BYTES;
+	sw.queue_total = SW_DEFAULT_QUEUE_TOTAL;
+	sw.user_ports = sw.user_endpoints = -1; /* defaults: see port.c */
 	random_mac(sw.mac);
 	parse_args(argc, argv, &o);
 	derive_modes(&o);
+	if (sw.queue_total < sw.queue_bytes)
+		usage_error("--queue-total %zu is less than one --queue of %zu bytes", sw.queue_total, sw.queue_bytes);
 	set_paths(o.sock);
-	/* Relative paths mean "from here", even after daemon() chdir()s. */
-	if ((o.pidfile && !(pidfile = absolute(o.pidfile))) || (o.mgmt && !(mgmt = absolute(o.mgmt))))
-		die("out of memory");
+	if (o.pidfile)
+		pidfile = settled("--pidfile", o.pidfile);
+	if (o.mgmt)
+		mgmt = settled("--mgmt", o.mgmt);
 	if (loop_init() < 0 || setup_signals() < 0 || ports_init(o.numports) < 0 || mac_init(64) < 0)
 		die("cannot initialise");
 
-	rc = start(&o, pidfile, mgmt, &pid_written);
+	rc = start(&o, pidfile, mgmt, &pidfd);
+	if (rc >= 0)
+		daemon_ready();
 	if (rc == 0) {
-		log_info("VDE switch started on %s (%d ports%s)", sw.ctl_path, numports,
-			 sw.hub ? ", hub" : "");
+		log_info("VDE switch started on %s (%d ports%s; %d file descriptors, %d kept for root and uid %u)",
+			 sw.ctl_path, numports, sw.hub ? ", hub" : "", sw.fd_limit, sw.fd_reserve, (unsigned)geteuid());
 		loop_run(500, tick);
 	}
 	mgmt_cleanup();
 	close_all_endpoints();
 	ctlsock_cleanup();
-	if (pid_written)
+	if (pidfd >= 0) {
+		close(pidfd);
 		unlink(pidfile);
+	}
 	free(pidfile);
 	free(mgmt);
 	ep_free_buffers();

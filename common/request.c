@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -150,9 +151,101 @@ static int find_ctl(const char *sock, char *ctl, size_t size)
 	return -1;
 }
 
+/* bind() creates the socket file with mode 0777 & ~umask and the group
+ * fsgid (unless the directory is setgid), so both are final before the
+ * name exists: there is no moment at which a symlink swapped in could
+ * redirect a chmod or chown (issue 17).  setfsgid works for root and
+ * for our own real/effective/saved gid. */
+int unix_bind_born(int fd, const struct sockaddr_un *sa, mode_t mode, int has_gid, gid_t gid)
+{
+	mode_t old_mask = umask((mode_t)(~mode & 0777));
+	gid_t old_fsgid = 0;
+	int fsgid_ok = 0, r, err;
+	struct stat st;
+
+	if (has_gid) {
+		old_fsgid = (gid_t)setfsgid(gid);
+		fsgid_ok = (gid_t)setfsgid(gid) == gid; /* returns the fsgid now */
+	}
+	r = bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	err = errno;
+	if (has_gid)
+		setfsgid(old_fsgid);
+	umask(old_mask);
+	if (r < 0) {
+		errno = err;
+		return -1;
+	}
+	if (!has_gid || (fsgid_ok && lstat(sa->sun_path, &st) == 0 && st.st_gid == gid))
+		return 0;
+	/* setfsgid was refused (a supplementary group of an unprivileged
+	 * user) or a setgid directory overrode it.  lchown never follows a
+	 * symlink, and without privilege it only succeeds on a file we own
+	 * and to a group we are in: a name swapped in meanwhile cannot make
+	 * us give anybody a file they could not already change. */
+	if (lchown(sa->sun_path, (uid_t)-1, gid) < 0) {
+		err = errno;
+		unlink(sa->sun_path);
+		errno = err;
+		return -2;
+	}
+	return 0;
+}
+
+/* May we give a file of ours this group?  Root may; others only their
+ * own groups. */
+static int may_use_group(gid_t gid)
+{
+	gid_t groups[256];
+	int n;
+
+	if (geteuid() == 0 || getegid() == gid || getgid() == gid)
+		return 1;
+	n = getgroups((int)ARRAY_LEN(groups), groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return 1;
+	return 0;
+}
+
+/* The mode and group our data socket is born with.  The switch may run
+ * as another user: it must be able to connect to us (libvdeplug's rule:
+ * share the switch's group when we can, else open to everybody). */
+struct perm {
+	mode_t mode;
+	int has_gid;
+	gid_t gid;
+};
+
+static int plan_perm(const char *ctl, const struct vde_open_opts *o, struct perm *p)
+{
+	struct stat st;
+
+	p->mode = o->mode ? o->mode : 0700;
+	p->has_gid = 0;
+	if (o->group) {
+		if (parse_group(o->group, &p->gid) < 0) {
+			log_err("unknown group '%s'", o->group);
+			return -1;
+		}
+		p->has_gid = 1;
+		p->mode |= 0060;
+	} else if ((p->mode & 077) == 0 && stat(ctl, &st) == 0 && st.st_uid != 0 &&
+		   st.st_uid != geteuid()) {
+		if (may_use_group(st.st_gid)) {
+			p->has_gid = 1;
+			p->gid = st.st_gid;
+			p->mode |= 0060;
+		} else {
+			p->mode |= 0066;
+		}
+	}
+	return 0;
+}
+
 /* Bind our data socket next to the control socket, like libvdeplug, so
  * a switch in another mount or user can reach it; fall back to /tmp. */
-static int bind_data(int fd, const char *ctl, struct sockaddr_un *me)
+static int bind_data(int fd, const char *ctl, const struct perm *perm, struct sockaddr_un *me)
 {
 	char dir[sizeof(me->sun_path) + 16];
 	const char *dirs[] = { dir, "/var/run", "/tmp" };
@@ -169,11 +262,17 @@ static int bind_data(int fd, const char *ctl, struct sockaddr_un *me)
 	for (i = 0; i < ARRAY_LEN(dirs); i++) {
 		for (int tries = 0; tries < 1000; tries++) {
 			char path[sizeof(me->sun_path) + 32];
+			int r;
 			snprintf(path, sizeof(path), "%s/.%05d-%05d", dirs[i], (int)getpid(), seq++);
 			if (fill_sun(me, path) < 0)
 				break;
-			if (bind(fd, (struct sockaddr *)me, sizeof(*me)) == 0)
+			r = unix_bind_born(fd, me, perm->mode, perm->has_gid, perm->gid);
+			if (r == 0)
 				return 0;
+			if (r == -2) {
+				log_err("give data socket %s group %u:", path, (unsigned)perm->gid);
+				return -1;
+			}
 			if (errno != EADDRINUSE)
 				break;
 		}
@@ -182,38 +281,19 @@ static int bind_data(int fd, const char *ctl, struct sockaddr_un *me)
 	return -1;
 }
 
-/* The switch may run as another user: it must be able to connect to
- * our socket.  Same heuristic as libvdeplug. */
-static void set_data_perm(const char *path, const char *ctl, mode_t mode, const char *group)
-{
-	struct stat st;
-	gid_t gid;
-
-	if (group) {
-		if (parse_group(group, &gid) < 0)
-			log_warn("unknown group %s", group);
-		else if (chown(path, (uid_t)-1, gid) < 0)
-			log_warn("chown %s to group %s:", path, group);
-		mode |= 0060;
-	} else if ((mode & 077) == 0 && stat(ctl, &st) == 0 && st.st_uid != 0 &&
-		   st.st_uid != geteuid()) {
-		if (chown(path, (uid_t)-1, st.st_gid) == 0)
-			mode |= 0060;
-		else
-			mode |= 0066;
-	}
-	if (chmod(path, mode) < 0)
-		log_warn("chmod %s:", path);
-}
-
 static void make_descr(char *out, size_t size, const char *descr)
 {
 	struct passwd *pw = getpwuid(geteuid());
 	const char *ssh = getenv("SSH_CLIENT");
 	int n;
 
-	n = snprintf(out, size, "%s user=%s pid=%d", descr ? descr : "vde_plug:",
-		     pw ? pw->pw_name : "?", (int)getpid());
+	/* vdeplug4's format: "DESCR user=NAME pid=N[ SSH=IP]" */
+	if (pw)
+		n = snprintf(out, size, "%s user=%s pid=%d", descr && *descr ? descr : "vdeplug:",
+			     pw->pw_name, (int)getpid());
+	else
+		n = snprintf(out, size, "%s user=%u pid=%d", descr && *descr ? descr : "vdeplug:",
+			     (unsigned)geteuid(), (int)getpid());
 	if (ssh && n > 0 && (size_t)n < size) {
 		char ip[64];
 		snprintf(ip, sizeof(ip), "%s", ssh);
@@ -251,6 +331,7 @@ int vde_open(const struct vde_open_opts *o, int *ctlp, int *datap)
 	char descr[VDE_DESCR_MAX + 1];
 	uint8_t req[VDE_REQ_MAX];
 	struct sockaddr_un ctl_sa, me, reply;
+	struct perm perm;
 	int ctlfd = -1, datafd = -1;
 	ssize_t n;
 	size_t len;
@@ -267,9 +348,8 @@ int vde_open(const struct vde_open_opts *o, int *ctlp, int *datap)
 		log_err("socket:");
 		goto fail;
 	}
-	if (bind_data(datafd, ctl, &me) < 0)
+	if (plan_perm(ctl, o, &perm) < 0 || bind_data(datafd, ctl, &perm, &me) < 0)
 		goto fail;
-	set_data_perm(me.sun_path, ctl, o->mode ? o->mode : 0700, o->group);
 	if (connect(ctlfd, (struct sockaddr *)&ctl_sa, sizeof(ctl_sa)) < 0) {
 		if (errno == EACCES)
 			log_err("connect %s: Permission denied (the switch's -m MODE and -g GROUP "

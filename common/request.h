@@ -42,12 +42,19 @@ size_t req_build(void *buf, unsigned int kind, unsigned int port,
 struct vde_open_opts {
 	const char *sock;
 	int port;          /* 0 = any, >0 = this port; VDE_PORT0 = port 0 */
-	const char *descr; /* text; "user=... pid=..." is appended */
+	const char *descr; /* text (NULL/"": "vdeplug:"); " user=NAME pid=N"
+			    * and " SSH=IP" are appended, as vdeplug4 does */
 	mode_t mode;       /* of our data socket, default 0700 */
 	const char *group; /* group of our data socket, optional */
 	int timeout_ms;    /* for the reply; 0 = 10 s */
 };
 #define VDE_PORT0 (-1)
 int vde_open(const struct vde_open_opts *o, int *ctl, int *data);
+
+/* Bind fd to sa's path with the socket file born with mode and (has_gid)
+ * group gid: no chmod/chown by path follows (issue 17).  0; -1 when
+ * bind failed, -2 when the group could not be given (the file is
+ * removed again); errno says why. */
+int unix_bind_born(int fd, const struct sockaddr_un *sa, mode_t mode, int has_gid, gid_t gid);
 
 #endif

@@ -13,9 +13,12 @@ void stream_dec_init(struct stream_dec *d, size_t max)
 	d->errors = 0;
 }
 
-int stream_dec_feed(struct stream_dec *d, const uint8_t *p, size_t len,
-		    stream_frame_fn *fn, void *ctx)
+size_t stream_dec_step(struct stream_dec *d, const uint8_t *p, size_t len,
+		       stream_frame_fn *fn, void *ctx, int *bad)
 {
+	const uint8_t *start = p;
+
+	*bad = 0;
 	while (len > 0) {
 		if (d->have < VDE_STREAM_HDR) {
 			d->buf[d->have++] = *p++;
@@ -28,19 +31,19 @@ int stream_dec_feed(struct stream_dec *d, const uint8_t *p, size_t len,
 				continue;
 			}
 			if (d->need > d->max) {
-				/* No magic to resync on: drop the rest of this
-				 * chunk, as vde2 does, and start afresh. */
+				/* No magic to resync on: the caller drops the
+				 * rest of this chunk, as vde2 does. */
 				d->errors++;
 				d->have = 0;
-				return 1;
+				*bad = 1;
+				break;
 			}
 			/* Fast path: the whole frame is in this chunk. */
 			if (len >= d->need) {
 				fn(ctx, p, d->need);
 				p += d->need;
-				len -= d->need;
 				d->have = 0;
-				continue;
+				break;
 			}
 		}
 		size_t want = VDE_STREAM_HDR + d->need - d->have;
@@ -52,7 +55,22 @@ int stream_dec_feed(struct stream_dec *d, const uint8_t *p, size_t len,
 		if (take == want) {
 			fn(ctx, d->buf + VDE_STREAM_HDR, d->need);
 			d->have = 0;
+			break;
 		}
+	}
+	return (size_t)(p - start);
+}
+
+int stream_dec_feed(struct stream_dec *d, const uint8_t *p, size_t len,
+		    stream_frame_fn *fn, void *ctx)
+{
+	while (len > 0) {
+		int bad;
+		size_t used = stream_dec_step(d, p, len, fn, ctx, &bad);
+		if (bad)
+			return 1;
+		p += used;
+		len -= used;
 	}
 	return 0;
 }

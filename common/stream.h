@@ -28,6 +28,12 @@ void stream_dec_init(struct stream_dec *d, size_t max);
 int stream_dec_feed(struct stream_dec *d, const uint8_t *data, size_t len,
 		    stream_frame_fn *fn, void *ctx);
 
+/* The same, stopping after the first complete frame: returns the bytes
+ * consumed; *bad is set on a bad length (the caller then drops the rest
+ * of its chunk).  Lets a caller take frames a batch at a time. */
+size_t stream_dec_step(struct stream_dec *d, const uint8_t *data, size_t len,
+		       stream_frame_fn *fn, void *ctx, int *bad);
+
 /* Write header + frame in one header byte pair: fill hdr[2]. */
 static inline void stream_hdr(uint8_t hdr[2], size_t len)
 {

@@ -25,8 +25,20 @@ uint64_t now_ms(void); /* CLOCK_MONOTONIC in milliseconds */
  * writes; -1 on error. */
 int write_all(int fd, const void *buf, size_t len);
 /* Create a pid file exclusively; a file whose pid is dead is replaced,
- * a live one is an error.  Returns 0 or -1 with a logged message. */
+ * a live one, a FIFO or anything but a regular file is an error.
+ * Returns 0 or -1 with a logged message. */
 int pidfile_write(const char *path);
+/* The same in two steps, for a process that forks in between: create
+ * (returns the fd, or -1), then write getpid() into it. */
+int pidfile_create(const char *path);
+int pidfile_fill(int fd, const char *path);
+/* PATH made absolute, with "//", "/." and trailing slashes gone and its
+ * directory part resolved by realpath(); the last component stays as
+ * given (never ".."), so a caller can refuse it if it is a symlink.  A
+ * symlink of another user on the directory part is refused.  malloc()ed;
+ * NULL with errno set, and *why set when strerror(errno) would not say
+ * what is wrong. */
+char *path_settle(const char *path, const char **why);
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -36,7 +36,7 @@ tri_switches() {
 
 # cable NAME SW1 PORT1 SW2 PORT2 [PLUG OPTIONS]: dpipe vde_plug = vde_plug
 cable() {
-	bg "$1" dpipe vde_plug -p "$3" -d "cable $1" "$T/$2" = vde_plug -p "$5" -d "cable $1" "$T/$4"
+	bg "$1" dpipe vde_plug -p "$3" -D "cable $1" "$T/$2" = vde_plug -p "$5" -D "cable $1" "$T/$4"
 }
 cable_up() { # SW PORT: the switch has a cable endpoint on PORT
 	[ -n "$(ls "$T/$1" | grep "^$(printf %03d "$2")\.")" ]

@@ -75,6 +75,16 @@ cat =x cat
 -p
 EOF
 
+say "errors at start: one message, exit 1, nothing leaked (the ASan pass reads dp.log)"
+mkdir "$T/adir"
+for pf in "$T/nodir/dp.pid" "$T/adir"; do
+	dp -p "$pf" cat = cat < /dev/null; rc=$?
+	[ $rc -eq 1 ] || fail "dpipe -p $pf (cannot be created): exit $rc, not 1"
+	tail -n 1 "$T/dp.log" | grep -q "^dpipe: .*$pf" || fail "dpipe -p $pf: no message naming it: $(tail -n 3 "$T/dp.log")"
+done
+dp /nonexistent/first = cat < /dev/null; rc=$?
+[ $rc -eq 0 ] || fail "a first command that cannot run, last one fine: exit $rc, not 0"
+
 say "SIGTERM to dpipe stops every command; dpipe dies of SIGTERM"
 bg dp1 "$VDE" dpipe sleep 1000 = sleep 1001
 wait_for kids "$PID_dp1" 2 || fail "dpipe did not start two commands"

@@ -12,7 +12,7 @@ need python3 ip
 
 served() { py "$1" <<< 'import sys, vdeclient as vc; vc.bystanders(sys.argv[1])'; }
 only_ctl() { [ "$(ls -A "$1")" = ctl ]; }
-# plug_pid LOG DESCR: pid of the plug that joined with -d DESCR
+# plug_pid LOG DESCR: pid of the plug that joined with -D DESCR
 plug_pid() { sed -n "s/.* joined ($2 user=[^ ]* pid=\([0-9]*\)).*/\1/p" "$1" | tail -n 1; }
 # plug_port LOG DESCR: the port it joined
 plug_port() { sed -n "s/^.*port \([0-9]*\): endpoint [0-9]* joined ($2 .*/\1/p" "$1" | tail -n 1; }
@@ -36,7 +36,7 @@ fds1=$(nfds "$pid1")
 say "vde_plug killed with SIGKILL: its port and socket file are reclaimed"
 mkfifo "$T/plug.in"
 exec 9<> "$T/plug.in" # a writer that never closes: the plug never sees EOF
-bg plug sh -c 'exec "$0" -d victim "$1" < "$2" > /dev/null' "$BIN/vde_plug" "$d1" "$T/plug.in"
+bg plug sh -c 'exec "$0" -D victim "$1" < "$2" > /dev/null' "$BIN/vde_plug" "$d1" "$T/plug.in"
 wait_for grep -q "joined (victim" "$T/sw1.log" || fail "plug did not join"
 port=$(plug_port "$T/sw1.log" victim)
 [ "$(ls -A "$d1" | wc -l)" = 2 ] || fail "expected ctl and one data socket: $(ls -A "$d1")"
@@ -50,8 +50,8 @@ exec 9>&-
 say "a dpipe cable between two switches; SIGKILL to one plug ends the whole cable"
 d2=$T/sw2
 start_switch sw2 "$d2" --nostdin
-cable() { # cable NAME: dpipe vde_plug -d NAME-l SW1 = vde_plug -d NAME-r SW2
-	bg "$1" "$BIN/dpipe" "$BIN/vde_plug" -d "$1-l" "$d1" = "$BIN/vde_plug" -d "$1-r" "$d2"
+cable() { # cable NAME: dpipe vde_plug -D NAME-l SW1 = vde_plug -D NAME-r SW2
+	bg "$1" "$BIN/dpipe" "$BIN/vde_plug" -D "$1-l" "$d1" = "$BIN/vde_plug" -D "$1-r" "$d2"
 	wait_for grep -q "joined ($1-l" "$T/sw1.log" || fail "cable $1 did not join switch 1"
 	wait_for grep -q "joined ($1-r" "$T/sw2.log" || fail "cable $1 did not join switch 2"
 	py "$d1" "$d2" <<'EOF' || fail "no frames through cable $1"
@@ -85,7 +85,7 @@ d3=$T/sw3
 bg sw3 ip netns exec "$ns" "$VDE" switch -s "$d3" --nostdin -t vdetap0
 wait_for test -S "$d3/ctl" || fail "tap switch did not start"
 ip -n "$ns" link show vdetap0 > /dev/null || fail "no tap in $ns"
-bg c3 "$BIN/dpipe" "$BIN/vde_plug" -d c3-l "$d1" = "$BIN/vde_plug" -d c3-r "$d3"
+bg c3 "$BIN/dpipe" "$BIN/vde_plug" -D c3-l "$d1" = "$BIN/vde_plug" -D c3-r "$d3"
 wait_for grep -q "joined (c3-l" "$T/sw1.log" || fail "cable to the tap switch did not join"
 wait_for grep -q "joined (c3-r" "$T/sw3.log" || fail "cable did not join the tap switch"
 kill -9 "$PID_sw3"

@@ -53,7 +53,7 @@ handoff() {
 	ns1=$(mkns "one$run") ns2=$(mkns "two$run")
 	tap_into "$ns1" $t1 10.199.9.1/24
 	tap_into "$ns2" $t2 10.199.9.2/24
-	bg cable1_$run dpipe vde_plug -p 5 -d "cable 1" "$T/s1.$run" = vde_plug -p 5 -d "cable 1" "$T/s2.$run"
+	bg cable1_$run dpipe vde_plug -p 5 -D "cable 1" "$T/s1.$run" = vde_plug -p 5 -D "cable 1" "$T/s2.$run"
 	pings "$ns1" 10.199.9.2 || fail "no ping over cable 1"
 
 	bg recv_$run bash "$T/recv.sh" "$T" "$ns2" $run
@@ -63,7 +63,7 @@ handoff() {
 	wait_for -t 60 grown "$r" 20 || fail "transfer does not run over cable 1"
 
 	say "$run: 20 MB through cable 1; cable 2 joins port 5 (vde_plug -g 5)"
-	bg cable2_$run dpipe vde_plug -g 5 -d "cable 2" "$T/s1.$run" = vde_plug -g 5 -d "cable 2" "$T/s2.$run"
+	bg cable2_$run dpipe vde_plug -g 5 -D "cable 2" "$T/s1.$run" = vde_plug -g 5 -D "cable 2" "$T/s2.$run"
 	wait_for sh -c "[ \$(ls '$T/s1.$run' | grep -c '^005\.') -eq 2 ] && [ \$(ls '$T/s2.$run' | grep -c '^005\.') -eq 2 ]" ||
 		fail "cable 2 did not join port 5: $(ls "$T/s1.$run") / $(ls "$T/s2.$run")"
 	r=$(rxbytes)

@@ -16,7 +16,7 @@ vdecmd() { "$VDE" vdecmd "$@"; }
 # the caller go in through $T/NAME.in, what it receives is in NAME.out
 cable() {
 	mkfifo "$T/$1.in"
-	bg "$1" sh -c 'exec "$0" vde_plug -p "$1" -d "$2" "$3" < "$4" > "$5"' \
+	bg "$1" sh -c 'exec "$0" vde_plug -p "$1" -D "$2" "$3" < "$4" > "$5"' \
 		"$VDE" "$2" "$1" "$sw" "$T/$1.in" "$T/$1.out"
 }
 # frame FD DST SRC: one 60-byte frame (stream framing: 2-byte length)
@@ -192,7 +192,7 @@ help               [arg]           list the commands (those starting with arg)
 COMMAND PATH       SYNTAX          HELP
 ------------       --------------  ------------
 logout                             end this console session
-load               path            run the commands in a file
+load               path            run the commands in a file you may read (<= 1 MiB)
 .
 1000 Success
 0000 DATA END WITH '.'
@@ -211,6 +211,7 @@ hash/setsize       N               hold at most N addresses (forgets all)
 hash/setgcint      N               look for expired addresses every N s
 hash/setexpire     N               forget an address unseen for N s
 hash/setminper     N               keep an address on its port N s before it may move
+hash/setportmax    N               one port learns at most N addresses (0: half the table)
 hash/print                         list the table
 hash/find          MAC [VLAN]      where is MAC (in VLAN, default 0)
 .
@@ -321,7 +322,7 @@ Port 0003 untagged_vlan=0000 ACTIVE - Unnamed Allocatable
 Hash size 65536
 GC interval 2 secs
 GC expire 100 secs
-Min persistence 0 secs
+Min persistence 3 secs
 .
 1000 Success
 0000 DATA END WITH '.'
@@ -493,11 +494,7 @@ VLAN 0000
  -- Port 0003 tagged=0 active=1 status=Forwarding
  -- Port 0004 tagged=0 active=1 status=Forwarding
 VLAN 0010
- -- Port 0003 tagged=1 active=1 status=Forwarding
- -- Port 0004 tagged=1 active=1 status=Forwarding
 VLAN 0020
- -- Port 0003 tagged=1 active=1 status=Forwarding
- -- Port 0004 tagged=1 active=1 status=Forwarding
 .
 1000 Success
 1000 Success
@@ -512,10 +509,8 @@ VLAN 0000
  -- Port 0004 tagged=0 active=1 status=Forwarding
 VLAN 0010
  -- Port 0003 tagged=0 active=1 status=Forwarding
- -- Port 0004 tagged=1 active=1 status=Forwarding
 VLAN 0020
  -- Port 0003 tagged=1 active=1 status=Forwarding
- -- Port 0004 tagged=1 active=1 status=Forwarding
 .
 1000 Success
 0000 DATA END WITH '.'
@@ -524,25 +519,18 @@ VLAN 0000
  -- Port 0005 tagged=0 active=0 status=Learning
 VLAN 0010
  -- Port 0003 tagged=0 active=1 status=Forwarding
- -- Port 0004 tagged=1 active=1 status=Forwarding
- -- Port 0005 tagged=1 active=0 status=Learning
 VLAN 0020
  -- Port 0003 tagged=1 active=1 status=Forwarding
- -- Port 0004 tagged=1 active=1 status=Forwarding
- -- Port 0005 tagged=1 active=0 status=Learning
 .
 1000 Success
 0000 DATA END WITH '.'
 VLAN 0010
  -- Port 0003 tagged=0 active=1 status=Forwarding
- -- Port 0004 tagged=1 active=1 status=Forwarding
 .
 1000 Success
 0000 DATA END WITH '.'
 VLAN 0020
  -- Port 0003 tagged=1 active=1 status=Forwarding
- -- Port 0004 tagged=1 active=1 status=Forwarding
- -- Port 0005 tagged=1 active=0 status=Learning
 .
 1000 Success
 0000 DATA END WITH '.'

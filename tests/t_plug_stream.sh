@@ -198,7 +198,7 @@ done <<'EOF'
 -g 0
 -g 256
 -m 9 /tmp
-/tmp /tmp
+/tmp /tmp /tmp
 -s /tmp /tmp
 EOF
 
@@ -238,8 +238,8 @@ n=$(grep -c 'frame length' "$T/a.log")
 [ "$n" -lt 100 ] || fail "$n messages for 201 bad headers: not rate-limited"
 
 say "-p 5 and -g 3 connect to ports 5 and 3, and the switch shows them"
-plug p5 -p 5 -d port-five "$sw"
-plug g3 -g 3 -d group-three "$sw"
+plug p5 -p 5 -D port-five "$sw"
+plug g3 -g 3 -D group-three "$sw"
 wait_for endpoints "$sw" 4 || fail "plugs with -p/-g did not join"
 pt mgmt "$sw.mgmt" port/print > "$T/ports"
 awk '/^Port /{p=$2} /port-five/{print p}' "$T/ports" | grep -qx 0005 || fail "-p 5 is not on port 5: $(cat "$T/ports")"

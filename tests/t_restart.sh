@@ -31,7 +31,7 @@ start_switch sw "$d" --nostdin -p "$pidf" "${margs[@]}"
 bg hold "$PYTHON" "$HELPERS/vdeclient.py" hold "$d" --descr raw
 mkfifo "$T/plug.in"
 exec 9<> "$T/plug.in"
-bg plug sh -c 'exec "$0" -d plug "$1" < "$2" > /dev/null' "$BIN/vde_plug" "$d" "$T/plug.in"
+bg plug sh -c 'exec "$0" -D plug "$1" < "$2" > /dev/null' "$BIN/vde_plug" "$d" "$T/plug.in"
 wait_for grep -q '^ready' "$T/hold.log" || fail "raw client did not join"
 wait_for grep -q "joined (plug" "$T/sw.log" || fail "plug did not join"
 [ "$(cat "$pidf")" = "$PID_sw" ] || fail "pid file holds '$(cat "$pidf")', not $PID_sw"

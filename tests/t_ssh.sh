@@ -9,8 +9,8 @@
 # switches free the cable's port.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/robust.sh"
-need ip ping ssh ssh-keygen unshare /usr/sbin/sshd
-getent passwd sshd > /dev/null || skip "no sshd privilege separation user"
+need ip ping
+. "$(dirname "$0")/helpers/sshd.sh"
 
 nsa=$(mkns hosta)
 nsb=$(mkns hostb)
@@ -20,36 +20,7 @@ ip -n "$nsa" addr add 10.99.0.1/24 dev vs$$a && ip -n "$nsa" link set vs$$a up
 ip -n "$nsb" addr add 10.99.0.2/24 dev vs$$b && ip -n "$nsb" link set vs$$b up
 
 say "sshd on host B (10.99.0.2:2222), key authentication only"
-k=$T/ssh
-mkdir -m 700 "$k"
-ssh-keygen -q -t ed25519 -N '' -f "$k/host" || fail "ssh-keygen host key"
-ssh-keygen -q -t ed25519 -N '' -f "$k/id" || fail "ssh-keygen user key"
-cp "$k/id.pub" "$k/authorized_keys"
-cat > "$k/sshd_config" <<EOF
-Port 2222
-ListenAddress 10.99.0.2
-HostKey $k/host
-AuthorizedKeysFile $k/authorized_keys
-StrictModes no
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-PidFile $k/sshd.pid
-PrintMotd no
-AllowTcpForwarding no
-X11Forwarding no
-LogLevel VERBOSE
-EOF
-# sshd needs an empty /run/sshd: give it its own /run in a private
-# mount namespace instead of touching the host's
-bg sshd ip netns exec "$nsb" unshare -m --propagation private sh -c \
-	'mount -t tmpfs -o mode=755 vdet-run /run && mkdir -m 755 /run/sshd && exec /usr/sbin/sshd -D -e -f "$1"' sh "$k/sshd_config"
-sshcmd=(ssh -F /dev/null -i "$k/id" -p 2222 -o BatchMode=yes -o StrictHostKeyChecking=no
-	-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR root@10.99.0.2)
-wait_for -t 20 ip netns exec "$nsa" "${sshcmd[@]}" true ||
-	fail "cannot ssh into host B: $(tail -n 5 "$T/sshd.log")"
+SSH_FROM=$nsa sshd_in "$nsb" 10.99.0.2
 
 say "a switch with a tap on each host"
 d1=$T/swa
@@ -62,7 +33,7 @@ ip -n "$nsa" addr add 192.168.77.1/24 dev vdetapa && ip -n "$nsa" link set vdeta
 ip -n "$nsb" addr add 192.168.77.2/24 dev vdetapb && ip -n "$nsb" link set vdetapb up
 
 say "dpipe vde_plug SWA = ssh B vde_plug SWB"
-bg cable ip netns exec "$nsa" "$BIN/dpipe" "$BIN/vde_plug" -d local-end "$d1" = "${sshcmd[@]}" "$BIN/vde_plug" -d remote-end "$d2"
+bg cable ip netns exec "$nsa" "$BIN/dpipe" "$BIN/vde_plug" -D local-end "$d1" = "${sshcmd[@]}" "$BIN/vde_plug" -D remote-end "$d2"
 wait_for -t 20 grep -q "joined (local-end" "$T/swa.log" || fail "local plug did not join: $(cat "$T/cable.log")"
 wait_for -t 20 grep -q "joined (remote-end" "$T/swb.log" || fail "remote plug did not join: $(cat "$T/cable.log")"
 grep "joined (remote-end" "$T/swb.log" | grep -q "SSH=10.99.0.1" ||

@@ -236,7 +236,15 @@ if [v.payload(f) for f in v.recv_until(b, b"barrier")] != [b"for-b"]:
 leaked = v.recv_until(c, b"barrier")
 if leaked:
     v.die("unicast to a learnt station was flooded to c: %r" % [v.payload(f) for f in leaked])
-# a station that moves: B now speaks from c's endpoint
+# a station that moves: b's port closes, B now speaks from c's endpoint
+# (while b's port lived, B stays there for 3 s: t_harden_macsteal.sh)
+b.close()
+import os, time
+end = time.monotonic() + v.WAIT
+while os.path.exists(b.switch_addr):  # the switch removes it as b leaves
+    if time.monotonic() > end:
+        v.die("b's data socket file stayed after b left")
+    time.sleep(0.02)
 c.send(v.frame(v.BCAST, B, b"b-moved"))
 v.recv_until(a, b"b-moved")
 a.send(v.frame(B, A, b"for-b-2"))
@@ -381,6 +389,8 @@ ASAN_OPTIONS=$ASAN_OPTIONS:log_path=$T/daemon-asan \
 	timeout 20 unshare -m sh -c 'mount --bind /dev/null "$1/dev/null" && mount --rbind "$1/dev" /dev && shift && exec "$@"' \
 	sh "$T" "$VDE" switch -s "$d" -daemon -p "$pidf" > "$T/daemon.out" 2> "$T/daemon.err"
 rc=$?
+# whatever happens next, the daemon goes at exit: it is nobody's child
+for p in $(pgrep -f -- "switch -s $d -daemon"); do _pids+=("$p"); done
 [ $rc -eq 0 ] || fail "vde switch -daemon exited $rc: $(cat "$T/daemon.err")"
 [ ! -s "$T/daemon.err" ] || fail "-daemon wrote to stderr: $(cat "$T/daemon.err")"
 [ ! -s "$T/daemon.out" ] || fail "-daemon wrote to stdout: $(cat "$T/daemon.out")"

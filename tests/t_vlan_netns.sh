@@ -7,9 +7,12 @@
 # the switch keeps them apart.
 #   1. an explicit trunk (vlan/addport on both ends, no untagged VLAN)
 #      between A and B carries both VLANs, and nothing crosses VLANs;
-#   2. the default: a cable between ports nobody configured, through a
-#      third switch nobody configured at all, carries both VLANs too
-#      (vde2 would drop every tagged frame there).
+#   2. a switch nobody configured at all, between trunk ports of A and B
+#      (tagged in both VLANs, untagged VLAN 0 kept), carries both VLANs
+#      unchanged (vde2 would drop every tagged frame there);
+#   3. a port that trunks VLAN 10 only drops VLAN 20.
+# Ports nobody configured on A and B are not trunks, since A and B have
+# VLANs (t_harden_vlanhop.sh).
 . "$(dirname "$0")/lib.sh"
 need ip ping python3
 [ -c /dev/net/tun ] || skip "/dev/net/tun missing"
@@ -149,8 +152,11 @@ grep -qx ' -- Port 0006 tagged=1 active=1 status=Forwarding' "$T/v20" || fail "t
 grep -qx ' -- Port 0002 tagged=0 active=1 status=Forwarding' "$T/v20" || fail "a2 not in VLAN 20: $(cat "$T/v20")"
 check_vlans
 
-say "2. default ports as trunks: A:5 - M (nothing configured) - B:5"
+say "2. a switch nobody configured carries every VLAN: A:5 - M - B:5"
 unplug trunk "$A" 6 "$B" 6
+for sw in "$A" "$B"; do
+	cmd "$sw" 'port/create 5' 'vlan/addport 10 5' 'vlan/addport 20 5'
+done
 start_switch M "$M" -M "$M.mgmt"
 wait_for test -S "$M.mgmt" || fail "no management socket on M"
 cable left "$A" 5 "$M" 1
@@ -161,7 +167,7 @@ grep -q 'VLAN 0010 to port: 001' "$T/hash" && grep -q 'VLAN 0020 to port: 001' "
 	fail "M did not learn per VLAN: $(cat "$T/hash")"
 
 say "3. a strict port drops tagged frames of VLANs it is not in"
-cmd "$A" 'vlan/addport 10 5' # port 5 now trunks VLAN 10 only
+cmd "$A" 'vlan/delport 20 5' # port 5 now trunks VLAN 10 only
 isolated a2 10.77.10.12 "VLAN 20 crossed a port that carries only VLAN 10"
 ns_1=$ns_a1 reach a1 10.77.10.11 "VLAN 10 through the strict port"
 exit 0

@@ -86,6 +86,79 @@ static void outq_pop(struct outq *q, size_t len)
 	q->bytes -= len;
 }
 
+/* ---- memory for output queues: bounded in total and per user ----
+ * A queue is allocated when its endpoint first falls behind and freed
+ * once it drains, so memory follows congestion, not the number of
+ * endpoints.  All queues together hold at most sw.queue_total bytes, and
+ * one user's at most half of that (the switch's owner, root and taps
+ * only the total), so clients that never read cannot pin unbounded
+ * memory or starve everybody else's queues. */
+struct qowner {
+	uid_t uid;
+	size_t bytes;
+};
+static struct qowner *qowners;
+static size_t nqowners, capqowners, qtotal;
+
+static struct qowner *qowner(uid_t uid, int make)
+{
+	for (size_t i = 0; i < nqowners; i++)
+		if (qowners[i].uid == uid)
+			return &qowners[i];
+	if (!make)
+		return NULL;
+	if (nqowners == capqowners) {
+		size_t cap = capqowners ? capqowners * 2 : 8;
+		struct qowner *q = realloc(qowners, cap * sizeof(*q));
+		if (!q)
+			return NULL;
+		qowners = q;
+		capqowners = cap;
+	}
+	qowners[nqowners] = (struct qowner){ uid, 0 };
+	return &qowners[nqowners++];
+}
+
+/* sw.queue_total, or the default where nobody set it (unit tests) */
+static size_t queue_total(void) { return sw.queue_total ? sw.queue_total : SW_DEFAULT_QUEUE_TOTAL; }
+
+static int qbudget_exempt(uid_t uid) { return uid == (uid_t)-1 || uid == 0 || uid == geteuid(); }
+
+static int qbudget_take(uid_t uid, size_t bytes)
+{
+	struct qowner *o = NULL;
+
+	if (qtotal + bytes > queue_total())
+		return -1;
+	if (!qbudget_exempt(uid)) {
+		if (!(o = qowner(uid, 1)) || o->bytes + bytes > queue_total() / 2)
+			return -1;
+		o->bytes += bytes;
+	}
+	qtotal += bytes;
+	return 0;
+}
+
+static void qbudget_give(uid_t uid, size_t bytes)
+{
+	struct qowner *o = qbudget_exempt(uid) ? NULL : qowner(uid, 0);
+
+	qtotal -= bytes;
+	if (o && (o->bytes -= bytes) == 0)
+		*o = qowners[--nqowners];
+}
+
+size_t ep_queued_memory(void) { return qtotal; }
+
+static void ep_free_queue(struct endpoint *ep)
+{
+	if (ep->q) {
+		qbudget_give(ep->uid, ep->q->cap);
+		free(ep->q);
+		ep->q = NULL;
+	}
+}
+
 /* ---- endpoints that failed while we were iterating: closed later ---- */
 static struct endpoint **doomed;
 static size_t ndoomed, capdoomed;
@@ -158,7 +231,18 @@ static ssize_t ep_write(struct endpoint *ep, const struct iovec *iov, int n)
 
 static int ep_queue(struct endpoint *ep, const struct iovec *iov, int n)
 {
-	if ((!ep->q && !(ep->q = outq_new(sw.queue_bytes))) || outq_push(ep->q, iov, n) < 0) {
+	if (!ep->q) {
+		if (qbudget_take(ep->uid, sw.queue_bytes) < 0) {
+			ep_count_drop(ep); /* the budget is spent: a congested link */
+			return -1;
+		}
+		if (!(ep->q = outq_new(sw.queue_bytes))) {
+			qbudget_give(ep->uid, sw.queue_bytes);
+			ep_count_drop(ep);
+			return -1;
+		}
+	}
+	if (outq_push(ep->q, iov, n) < 0) {
 		ep_count_drop(ep);
 		return -1;
 	}
@@ -337,6 +421,7 @@ static void ep_flush(struct endpoint *ep)
 		}
 		outq_pop(q, len);
 	}
+	ep_free_queue(ep); /* drained: give its memory back */
 	loop_mod(&ep->data, EPOLLIN);
 }
 
@@ -421,9 +506,15 @@ static void ep_receive_sock(struct endpoint *ep)
 	}
 	tx_deferring = 1;
 	for (int i = 0; i < n && ep->data.fd >= 0; i++) {
-		/* A zero-length datagram is vde2's "closing" hint: ignore. */
-		if (msgs[i].msg_len == 0)
+		/* A zero-length datagram is vde2's "closing" hint: ignore.
+		 * On a seqpacket port it is the peer's EOF. */
+		if (msgs[i].msg_len == 0) {
+			if (ep->msg_eof) {
+				ep_doom(ep);
+				break;
+			}
 			continue;
+		}
 		rx_frame(ep, rxbufs[i], (ssize_t)msgs[i].msg_len,
 			 (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0);
 	}
@@ -544,9 +635,8 @@ void ep_close(struct endpoint *ep, const char *why)
 		loop_del(&ep->ctl);
 		close(fd);
 	}
-	free(ep->q);
+	ep_free_queue(ep);
 	free(ep->descr);
-	ep->q = NULL;
 	ep->descr = NULL;
 	loop_defer_free(ep);
 }
@@ -560,5 +650,8 @@ void ep_free_buffers(void)
 	ntxlist = captxlist = 0;
 	rxbufs = NULL;
 	taprx = NULL;
+	free(qowners);
+	qowners = NULL;
+	nqowners = capqowners = 0;
 	ep_reap_free();
 }

@@ -3,8 +3,17 @@
  * Open addressing with linear probing in a power-of-two array that grows
  * up to mac_max_entries (hash/setsize): O(1) lookup and learn per frame,
  * no allocation per frame.  Aging sweeps run every mac_gc_secs.
+ *
+ * Against a client that floods source addresses: one port may hold at
+ * most mac_port_max entries (default half the table), and a full table
+ * evicts the least recently seen of a few entries instead of refusing
+ * to learn, so a new station is always learned and never flooded to
+ * the attacker for good.  An address refreshed in the last
+ * mac_minpersist_secs (3 s, as vde2) does not move to another port, so
+ * a client cannot steal a live station's traffic by spoofing it.
  */
 #include "switch.h"
+#include "debug.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -19,10 +28,45 @@ struct mac_entry {
 
 static struct mac_entry *tab;
 static size_t slots, count; /* slots is a power of two */
-static uint32_t full_warned;
+static uint32_t full_warned, limit_warned;
+static uint32_t *per_port;  /* entries per port index, grown on demand */
+static size_t nper_port;
+static size_t evict_cursor; /* where the next eviction scan starts */
 
-unsigned int mac_expire_secs = 100, mac_gc_secs = 2, mac_minpersist_secs = 0;
+unsigned int mac_expire_secs = 100, mac_gc_secs = 2, mac_minpersist_secs = 3;
 unsigned int mac_max_entries = 65536;
+unsigned int mac_port_max; /* 0: half of mac_max_entries */
+
+#define EVICT_SAMPLE 16 /* entries compared per eviction: O(1) per frame */
+
+static unsigned int port_limit(void)
+{
+	unsigned int half = mac_max_entries / 2 ? mac_max_entries / 2 : 1;
+	return mac_port_max ? mac_port_max : half;
+}
+
+/* Count entries per port.  Without memory for the counts the limit is
+ * not enforced, but learning goes on. */
+static void port_count(int port, int delta)
+{
+	if (port < 0)
+		return;
+	if ((size_t)port >= nper_port) {
+		size_t n = (size_t)port + 64;
+		uint32_t *p = realloc(per_port, n * sizeof(*p));
+		if (!p)
+			return;
+		memset(p + nper_port, 0, (n - nper_port) * sizeof(*p));
+		per_port = p;
+		nper_port = n;
+	}
+	per_port[port] += (uint32_t)delta;
+}
+
+static uint32_t port_entries(int port)
+{
+	return (size_t)port < nper_port ? per_port[port] : 0;
+}
 
 static uint64_t mac_key(const uint8_t *m, int vlan)
 {
@@ -52,6 +96,9 @@ int mac_init(unsigned int initial)
 	while (n < initial * 2 && n < (size_t)mac_max_entries * 2)
 		n *= 2;
 	free(tab);
+	if (per_port)
+		memset(per_port, 0, nper_port * sizeof(*per_port));
+	evict_cursor = 0;
 	if (!(tab = alloc_table(n)))
 		return -1;
 	slots = n;
@@ -62,8 +109,27 @@ int mac_init(unsigned int initial)
 void mac_free(void)
 {
 	free(tab);
+	free(per_port);
 	tab = NULL;
-	slots = count = 0;
+	per_port = NULL;
+	slots = count = nper_port = 0;
+}
+
+/* debug/add hash/+ and hash/-: vde2's text for an entry. */
+static void dbg_entry(enum dbg_cat c, uint64_t k, int port)
+{
+	dbg_emit(c, "%02x:%02x:%02x:%02x:%02x:%02x VLAN %02x:%02x Port %d", (unsigned)(k >> 40) & 0xff,
+		 (unsigned)(k >> 32) & 0xff, (unsigned)(k >> 24) & 0xff, (unsigned)(k >> 16) & 0xff,
+		 (unsigned)(k >> 8) & 0xff, (unsigned)k & 0xff, (unsigned)(k >> 56) & 0x0f,
+		 (unsigned)(k >> 48) & 0xff, port);
+}
+
+/* The whole table is about to go (hash/setsize, a flush). */
+static void dbg_forget_all(void)
+{
+	for (size_t i = 0; dbg_on(DBG_HASH_MINUS) && i < slots; i++)
+		if (tab[i].port >= 0)
+			dbg_entry(DBG_HASH_MINUS, tab[i].key, tab[i].port);
 }
 
 static void insert(struct mac_entry *t, size_t n, const struct mac_entry *e)
@@ -85,11 +151,16 @@ static int rebuild(size_t n, int (*keep)(const struct mac_entry *, long), long a
 	tab = t;
 	slots = n;
 	count = 0;
-	for (size_t i = 0; i < oldslots; i++)
-		if (old[i].port >= 0 && (!keep || keep(&old[i], arg))) {
+	for (size_t i = 0; i < oldslots; i++) {
+		if (old[i].port < 0)
+			continue;
+		if (!keep || keep(&old[i], arg)) {
 			insert(tab, slots, &old[i]);
 			count++;
+		} else {
+			port_count(old[i].port, -1);
 		}
+	}
 	free(old);
 	return 0;
 }
@@ -111,45 +182,15 @@ int mac_lookup(const uint8_t *mac, int vlan)
 	return e ? e->port : -1;
 }
 
-int mac_learn(const uint8_t *mac, int vlan, int port, uint32_t now)
-{
-	uint64_t key = mac_key(mac, vlan);
-	struct mac_entry *e = find(key);
-
-	if (e) {
-		int old = e->port;
-		if (old == port) {
-			e->last = now;
-			return -1;
-		}
-		if (now - e->last < mac_minpersist_secs)
-			return -1; /* flapping guard (hash/setminper) */
-		e->port = port;
-		e->last = now;
-		return old;
-	}
-	if (count >= mac_max_entries) {
-		if (now - full_warned >= 60 || !full_warned) {
-			log_warn("MAC table full (%u entries): not learning; raise it with hash/setsize",
-				 mac_max_entries);
-			full_warned = now ? now : 1;
-		}
-		return -1;
-	}
-	/* Keep the load under one half: probes stay short. */
-	if ((count + 1) * 2 > slots && rebuild(slots * 2, NULL, 0) < 0)
-		return -1;
-	insert(tab, slots, &(struct mac_entry){ .key = key, .port = port, .last = now });
-	count++;
-	return -1;
-}
-
 /* Delete slot i, pulling later entries of its probe run back so every
  * lookup still finds them (backward-shift deletion: no tombstones). */
 static void delete_at(size_t i)
 {
 	size_t j = i;
 
+	if (dbg_on(DBG_HASH_MINUS))
+		dbg_entry(DBG_HASH_MINUS, tab[i].key, tab[i].port);
+	port_count(tab[i].port, -1);
 	for (;;) {
 		tab[i].port = -1;
 		for (;;) {
@@ -167,6 +208,92 @@ static void delete_at(size_t i)
 	}
 done:
 	count--;
+}
+
+/* Is a a better victim than b?  An entry of the port that holds the
+ * most addresses (a flooder's), else the least recently seen. */
+static int worse(const struct mac_entry *a, const struct mac_entry *b)
+{
+	uint32_t na = port_entries(a->port), nb = port_entries(b->port);
+
+	if (na != nb)
+		return na > nb;
+	return (int32_t)(a->last - b->last) < 0;
+}
+
+/* The table is full: free the worst of EVICT_SAMPLE entries, scanning on
+ * from where the last eviction stopped.  A flooder's port holds many
+ * entries and a station's port few, so the victim is almost always a
+ * flooded address.  0 when a slot was freed. */
+static int evict_one(void)
+{
+	size_t best = slots, seen = 0;
+
+	for (size_t n = 0; n < slots && seen < EVICT_SAMPLE; n++) {
+		size_t i = (evict_cursor + n) & (slots - 1);
+		if (tab[i].port < 0)
+			continue;
+		seen++;
+		if (best == slots || worse(&tab[i], &tab[best]))
+			best = i;
+	}
+	if (best == slots)
+		return -1;
+	evict_cursor = (best + 1) & (slots - 1);
+	delete_at(best);
+	return 0;
+}
+
+/* Say it at most once a minute: a flood would fill the log. */
+static int warn_due(uint32_t *last, uint32_t now)
+{
+	if (*last && now + 1 - *last < 60) /* *last is 1 + when we said it */
+		return 0;
+	*last = now + 1;
+	return 1;
+}
+
+int mac_learn(const uint8_t *mac, int vlan, int port, uint32_t now)
+{
+	uint64_t key = mac_key(mac, vlan);
+	struct mac_entry *e = find(key);
+
+	if (e) {
+		int old = e->port;
+		if (old == port) {
+			e->last = now;
+			return -1;
+		}
+		if (now - e->last < mac_minpersist_secs)
+			return -1; /* live on its port (hash/setminper) */
+		port_count(old, -1);
+		port_count(port, 1);
+		e->port = port;
+		e->last = now;
+		return old;
+	}
+	if (port_entries(port) >= port_limit()) {
+		if (warn_due(&limit_warned, now))
+			log_warn("port %d: %u addresses learned, its limit: not learning more "
+				 "(hash/setportmax)", port, port_limit());
+		return -1;
+	}
+	if (count >= mac_max_entries) {
+		if (warn_due(&full_warned, now))
+			log_warn("MAC table full (%u entries): evicting the least recently seen; "
+				 "raise it with hash/setsize", mac_max_entries);
+		if (evict_one() < 0)
+			return -1;
+	}
+	/* Keep the load under one half: probes stay short. */
+	if ((count + 1) * 2 > slots && rebuild(slots * 2, NULL, 0) < 0)
+		return -1;
+	insert(tab, slots, &(struct mac_entry){ .key = key, .port = port, .last = now });
+	count++;
+	port_count(port, 1);
+	if (dbg_on(DBG_HASH_PLUS))
+		dbg_entry(DBG_HASH_PLUS, key, port);
+	return -1;
 }
 
 /* Remove, in place, every entry for which drop() says so.  An entry
@@ -191,17 +318,40 @@ void mac_flush_vlan(int vlan) { sweep(on_vlan, vlan); }
 
 void mac_flush_all(void)
 {
-	if (tab)
+	if (tab) {
+		dbg_forget_all();
 		mac_init(64);
+	}
 }
 
 void mac_expire(uint32_t now) { sweep(stale, (long)now); }
+
+static uint32_t idle_limit; /* mac_age_fast's, for idle() */
+
+static int idle(const struct mac_entry *e, long now) { return (uint32_t)now - e->last > idle_limit; }
+
+void mac_age_fast(uint32_t now, unsigned int idle_secs)
+{
+	idle_limit = idle_secs;
+	sweep(idle, (long)now);
+}
+
+int mac_set_port_max(unsigned int max)
+{
+	if (max > (1u << 24))
+		return errno = EINVAL, -1;
+	mac_port_max = max;
+	return 0;
+}
+
+unsigned int mac_port_limit(void) { return port_limit(); }
 
 int mac_set_size(unsigned int max)
 {
 	if (max < 1 || max > (1u << 24))
 		return errno = EINVAL, -1;
 	mac_max_entries = max;
+	dbg_forget_all();
 	return mac_init(64);
 }
 

@@ -23,6 +23,7 @@
 #define VDE_MGMT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct mgmt_session; /* one console: a socket client, stdin, an rc file */
 
@@ -57,7 +58,10 @@ int mgmt_num(const char *s, long min, long max, long *out);
 
 /* For commands that act on the session itself. */
 void mgmt_session_end(struct mgmt_session *s);      /* logout */
-int mgmt_session_load(struct mgmt_session *s, const char *path); /* load */
+/* load: an errno value, or MGMT_LOADING: the file runs a slice at a
+ * time, and its reply comes when it has run (mgmt.c) */
+int mgmt_session_load(struct mgmt_session *s, const char *path);
+#define MGMT_LOADING (-1)
 void mgmt_shutdown(struct mgmt_session *s);         /* shutdown */
 const char *mgmt_socket_path(void);                 /* -M, or NULL */
 extern const char mgmt_banner[]; /* two lines: "VDE switch V.<version>", and who we are */
@@ -65,7 +69,17 @@ unsigned int mgmt_socket_mode(void);
 
 /* The command tables built into the switch, and help's lister. */
 extern const struct mgmt_cmd mgmt_general_cmds[], mgmt_hash_cmds[],
-	mgmt_port_cmds[], mgmt_vlan_cmds[];
+	mgmt_port_cmds[], mgmt_vlan_cmds[], mgmt_plugin_cmds[],
+	dbg_cmds[]; /* debug.c */
+
+/* Debug event subscriptions (debug.c keeps the categories): the
+ * session's set of debug.h bits, NULL for an rc file (nobody to tell);
+ * after changing one, mgmt_dbg_update() recomputes dbg_active and says
+ * how many sessions subscribe; mgmt_dbg_deliver() queues a formatted
+ * event line for each session subscribed to bit. */
+uint32_t *mgmt_session_dbg(struct mgmt_session *s);
+int mgmt_dbg_update(void);
+void mgmt_dbg_deliver(uint32_t bit, const char *line, size_t len);
 /* Visit every command and menu line in help order. */
 void mgmt_foreach(void (*fn)(const struct mgmt_cmd *c, void *ctx), void *ctx);
 

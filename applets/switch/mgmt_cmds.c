@@ -91,7 +91,8 @@ const struct mgmt_cmd mgmt_general_cmds[] = {
 	{ "logout", "", "end this console session", cmd_logout, 0 },
 	{ "shutdown", "", "stop the switch", cmd_shutdown, 0 },
 	{ "showinfo", "", "version, pid, MAC address, uptime", cmd_showinfo, MGMT_DATA },
-	{ "load", "path", "run the commands in a file", cmd_load, 0 },
+	/* read with the console user's rights, run a slice at a time (mgmt.c) */
+	{ "load", "path", "run the commands in a file you may read (<= 1 MiB)", cmd_load, 0 },
 	{ 0 }
 };
 
@@ -155,6 +156,17 @@ static int cmd_hash_setminper(struct mgmt_session *s, char *arg)
 	return set_secs(arg, 0, &mac_minpersist_secs);
 }
 
+static int cmd_hash_setportmax(struct mgmt_session *s, char *arg)
+{
+	long v;
+	int err = one_num(arg, 0, 1L << 24, &v);
+
+	(void)s;
+	if (err)
+		return err;
+	return mac_set_port_max((unsigned int)v) < 0 ? errno : 0;
+}
+
 struct hash_ctx {
 	struct mgmt_session *s;
 	uint32_t now;
@@ -206,6 +218,7 @@ const struct mgmt_cmd mgmt_hash_cmds[] = {
 	{ "hash/setgcint", "N", "look for expired addresses every N s", cmd_hash_setgcint, 0 },
 	{ "hash/setexpire", "N", "forget an address unseen for N s", cmd_hash_setexpire, 0 },
 	{ "hash/setminper", "N", "keep an address on its port N s before it may move", cmd_hash_setminper, 0 },
+	{ "hash/setportmax", "N", "one port learns at most N addresses (0: half the table)", cmd_hash_setportmax, 0 },
 	{ "hash/print", "", "list the table", cmd_hash_print, MGMT_DATA },
 	{ "hash/find", "MAC [VLAN]", "where is MAC (in VLAN, default 0)", cmd_hash_find, MGMT_DATA },
 	{ 0 }

@@ -1,7 +1,9 @@
 /* port.c - the port table: numbering like vde2 (user ports 1..N, the
  * special port 0), allocation of a free port, several endpoints on one
- * port (same user: VDE1 cable groups), access control, counters. */
+ * port (same user: VDE1 cable groups), access control, per-user quotas,
+ * counters. */
 #include "switch.h"
+#include "debug.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -13,6 +15,8 @@
 
 struct port **ports;
 int numports;
+
+static void port_quota_free(void);
 
 int ports_init(int n)
 {
@@ -33,6 +37,7 @@ void ports_free(void)
 		}
 	free(ports);
 	ports = NULL;
+	port_quota_free();
 }
 
 int ports_resize(int n)
@@ -81,6 +86,7 @@ struct port *port_create(int index, int allocatable)
 	p->untagged_vlan = 0;
 	p->forwarding = p->learning = 1;
 	ports[index] = p;
+	dbg_event(DBG_PORT_PLUS, "%02d", index);
 	return p;
 }
 
@@ -103,6 +109,100 @@ int port_remove(int index)
 	free(p);
 	ports[index] = NULL;
 	return 0;
+}
+
+/* ---- per-user quotas (issue 17 item 8) ----
+ * A user other than root and the switch's owner may hold at most
+ * port_user_ports() ports and port_user_endpoints() endpoints, so one
+ * user can neither take every port nor spend the descriptors everybody
+ * else needs.  Counted on attach and detach; only users with a quota
+ * have an entry, and it goes when they hold nothing. */
+struct uquota {
+	uid_t uid;
+	int ports, eps;
+};
+static struct uquota *uquotas;
+static size_t nuquotas, capuquotas;
+
+int port_user_exempt(uid_t uid) { return uid == (uid_t)-1 || uid == 0 || uid == geteuid(); }
+
+int port_user_ports(void)
+{
+	if (sw.user_ports >= 0)
+		return sw.user_ports;
+	return numports > 1 ? numports / 2 : 1; /* default: half of them */
+}
+
+int port_user_endpoints(void)
+{
+	if (sw.user_endpoints >= 0)
+		return sw.user_endpoints;
+	if (sw.fd_limit <= sw.fd_reserve)
+		return 0; /* limits unknown (unit tests): none */
+	/* default: a quarter of the descriptors clients may use, at two
+	 * per endpoint (control connection and data socket) */
+	int n = (sw.fd_limit - sw.fd_reserve) / 8;
+	return n > 0 ? n : 1;
+}
+
+static struct uquota *uquota(uid_t uid, int make)
+{
+	for (size_t i = 0; i < nuquotas; i++)
+		if (uquotas[i].uid == uid)
+			return &uquotas[i];
+	if (!make)
+		return NULL;
+	if (nuquotas == capuquotas) {
+		size_t cap = capuquotas ? capuquotas * 2 : 8;
+		struct uquota *q = realloc(uquotas, cap * sizeof(*q));
+		if (!q)
+			return NULL;
+		uquotas = q;
+		capuquotas = cap;
+	}
+	uquotas[nuquotas] = (struct uquota){ uid, 0, 0 };
+	return &uquotas[nuquotas++];
+}
+
+/* Count (+1) or uncount (-1) a port and/or an endpoint of uid. */
+static void uquota_add(uid_t uid, int ports, int eps)
+{
+	struct uquota *q;
+
+	if (port_user_exempt(uid) || !(q = uquota(uid, ports > 0 || eps > 0)))
+		return; /* out of memory: uncounted, so the quota is lenient */
+	q->ports += ports;
+	q->eps += eps;
+	if (q->ports <= 0 && q->eps <= 0)
+		*q = uquotas[--nuquotas];
+}
+
+void port_user_usage(uid_t uid, int *nports, int *neps)
+{
+	struct uquota *q = port_user_exempt(uid) ? NULL : uquota(uid, 0);
+
+	*nports = q ? q->ports : 0;
+	*neps = q ? q->eps : 0;
+}
+
+/* May uid add an endpoint, on a port it does not hold yet if new_port? */
+static int quota_ok(uid_t uid, int new_port)
+{
+	int nports, neps, maxp = port_user_ports(), maxe = port_user_endpoints();
+
+	port_user_usage(uid, &nports, &neps);
+	if ((maxe > 0 && neps >= maxe) || (new_port && maxp > 0 && nports >= maxp)) {
+		errno = EDQUOT;
+		return 0;
+	}
+	return 1;
+}
+
+static void port_quota_free(void)
+{
+	free(uquotas);
+	uquotas = NULL;
+	nuquotas = capuquotas = 0;
 }
 
 static int in_group(uid_t uid, gid_t gid)
@@ -151,7 +251,7 @@ struct port *port_for_request(int kind, unsigned int want, uid_t uid)
 	if (kind == VDE_REQ_NEW_PORT0)
 		want = 0;
 	else if (want == 0)
-		return port_free_slot(uid);
+		return quota_ok(uid, 1) ? port_free_slot(uid) : NULL;
 	/* VDE1 "vde_plug -g N" asks for (euid << 8) + N: a user's cable
 	 * group N becomes port N, checked against the peer's real uid. */
 	if (want > (unsigned int)numports && want > 0xff && (want >> 8) == uid && (want & 0xff))
@@ -173,16 +273,19 @@ struct port *port_for_request(int kind, unsigned int want, uid_t uid)
 		errno = EADDRINUSE;
 		return NULL;
 	}
-	return p;
+	return quota_ok(uid, p->nep == 0) ? p : NULL;
 }
 
 void port_attach(struct port *p, struct endpoint *ep)
 {
 	if (p->nep == 0)
 		p->curuser = ep->uid;
+	uquota_add(ep->uid, p->nep == 0, 1);
 	ep->port = p;
 	ep->next = p->eps;
 	p->eps = ep;
+	dbg_event(DBG_EP_PLUS, "Port %02d FD %2d", p->index, ep->id);
+	dbg_event(DBG_PORT_DESCR, "Port %02d FD %2d -> \"%s\"", p->index, ep->id, ep->descr);
 	if (p->nep++ == 0)
 		stp_port_up(p);
 }
@@ -195,10 +298,15 @@ void port_detach(struct endpoint *ep)
 		if (*pp == ep) {
 			*pp = ep->next;
 			p->nep--;
+			uquota_add(ep->uid, 0, -1);
+			if (p->nep == 0)
+				uquota_add(p->curuser, -1, 0);
+			dbg_event(DBG_EP_MINUS, "Port %02d FD %2d", p->index, ep->id);
 			break;
 		}
 	ep->port = NULL;
 	if (p->nep == 0) {
+		dbg_event(DBG_PORT_MINUS, "%02d", p->index);
 		/* Last cable gone: forget where its stations were. */
 		p->curuser = (uid_t)-1;
 		mac_flush_port(p->index);

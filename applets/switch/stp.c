@@ -45,6 +45,7 @@
  */
 #include "switch.h"
 #include "stp.h"
+#include "debug.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -146,9 +147,14 @@ static uint32_t clamp_ms(uint32_t ms, unsigned int min_s, unsigned int max_s)
 	return ms < min_s * 1000 ? min_s * 1000 : ms > max_s * 1000 ? max_s * 1000 : ms;
 }
 
+/* A topology change: 802.1D's short aging, not a flush.  Addresses
+ * not seen for a forward delay are forgotten; live stations stay, so
+ * a client that floods TCNs cannot make the switch flood everybody's
+ * unicast to it.  The stations behind a port that stops forwarding are
+ * forgotten at once (set_state). */
 static void flush_macs(void)
 {
-	mac_flush_all();
+	mac_age_fast(sw_now(), stp_br.t_fwd_delay / 1000);
 	stp_br.last_flush = stp_br.now;
 }
 
@@ -164,6 +170,7 @@ struct stp_port *stp_port_cfg(struct port *p)
 	sp->port = p;
 	sp->cost = STP_DEFAULT_COST;
 	sp->prio = STP_DEFAULT_PORT_PRIO;
+	sp->bpdu_guard = -1; /* on for ports set as edge */
 	sp->role = ROLE_DISABLED;
 	sp->state = ST_DISABLED;
 	p->stp = sp;
@@ -267,6 +274,39 @@ static void tx_all_designated(void)
 			sp->tx_pending = 1;
 }
 
+/* ---- debug events (vde2's fstp/ categories; one tree, "VLAN 00:00") ---- */
+static void dbg_status(const struct stp_port *sp, enum stp_state old)
+{
+	/* vde2's words: 802.1D's blocking and listening both discard */
+	static const char *const word[] = {
+		[ST_DISABLED] = "discarding", [ST_BLOCKING] = "discarding", [ST_LISTENING] = "discarding",
+		[ST_LEARNING] = "learning", [ST_FORWARDING] = "learning+forwarding",
+	};
+
+	if (old != ST_DISABLED && sp->state != ST_DISABLED && word[old] != word[sp->state])
+		dbg_emit(DBG_FSTP_STATUS, "Port %04d VLAN 00:00 %s", sp->port->index, word[sp->state]);
+}
+
+static void dbg_root(void)
+{
+	const uint8_t *r = stp_br.root.root;
+
+	dbg_emit(DBG_FSTP_ROOT, "Port %04d VLAN 00:00 -> %02x:%02x:%02x:%02x:%02x:%02x:%02x:%02x",
+		 stp_br.root_port ? stp_br.root_port->index : 0, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+}
+
+/* A neighbour speaks STP on sp (fstp/+), or is gone (fstp/-).  vde2's
+ * FSTP hears every neighbour each hello time; in 802.1D a root port
+ * says nothing, so silence on a designated port means nothing, and
+ * "gone" is the port going down or the info it gave expiring. */
+static void heard(struct stp_port *sp, int now_heard)
+{
+	if (sp->heard == now_heard)
+		return;
+	sp->heard = now_heard;
+	dbg_event(now_heard ? DBG_FSTP_PLUS : DBG_FSTP_MINUS, "Port %04d VLAN 00:00", sp->port->index);
+}
+
 /* ---- port states ---- */
 static void set_state(struct stp_port *sp, enum stp_state st)
 {
@@ -276,6 +316,8 @@ static void set_state(struct stp_port *sp, enum stp_state st)
 	if (old == st)
 		return;
 	sp->state = st;
+	if (dbg_on(DBG_FSTP_STATUS))
+		dbg_status(sp, old);
 	p->learning = st == ST_LEARNING || st == ST_FORWARDING;
 	p->forwarding = st == ST_FORWARDING;
 	if (st == ST_LISTENING || st == ST_LEARNING)
@@ -327,7 +369,7 @@ static void select_root(void)
 		if (!sp->has_info || from_us(&sp->info.vec))
 			continue; /* our own BPDUs never lead to the root */
 		cand = sp->info.vec;
-		cand.cost = add_cost(cand.cost, sp->cost);
+		cand.cost = add_cost(cand.cost, stp_path_cost(sp));
 		c = stp_vec_cmp(&cand, &best);
 		if (c < 0 || (c == 0 && bestp && port_id(sp) < port_id(bestp))) {
 			best = cand;
@@ -371,7 +413,7 @@ static int other_recent_root(const struct stp_port *sp)
 /* Move a port toward the state its role calls for. */
 static void apply_role(struct stp_port *sp, enum stp_role old)
 {
-	if (sp->role == ROLE_ALTERNATE || sp->role == ROLE_BACKUP) {
+	if (sp->guard || sp->role == ROLE_ALTERNATE || sp->role == ROLE_BACKUP) {
 		set_state(sp, ST_BLOCKING);
 		return;
 	}
@@ -425,8 +467,12 @@ static void recompute(void)
 
 	select_root();
 	root_changed = stp_vec_cmp(&old, &stp_br.root) != 0 || old_rp != stp_br.root_port;
-	if (root_changed)
+	if (root_changed) {
 		log_root();
+		/* vde2 tells a new root or root port, not a new cost */
+		if (dbg_on(DBG_FSTP_ROOT) && (memcmp(old.root, stp_br.root.root, 8) || old_rp != stp_br.root_port))
+			dbg_root();
+	}
 	if (assign_roles() || root_changed)
 		tx_all_designated();
 	if (!stp_br.root_port && old_rp) { /* we became the root */
@@ -487,6 +533,26 @@ static void store_info(struct stp_port *sp, const struct stp_msg *m)
 	sp->info_expires = stp_br.now + (m->max_age - m->msg_age);
 }
 
+/* Would m make sp our root port? */
+static int superior(const struct stp_port *sp, const struct stp_msg *m)
+{
+	struct stp_vec via = m->vec;
+
+	via.cost = add_cost(via.cost, stp_path_cost(sp));
+	return stp_vec_cmp(&via, &stp_br.root) < 0 || stp_br.root_port == sp->port;
+}
+
+/* A guard holds the port blocking; say so once. */
+static void hold(struct stp_port *sp, enum stp_guard g, const char *why)
+{
+	if (sp->guard != g)
+		log_warn("spanning tree: port %d: %s: blocked", sp->port->index, why);
+	sp->guard = g;
+	sp->has_info = 0;
+	set_state(sp, ST_BLOCKING);
+	recompute();
+}
+
 static void receive_config(struct stp_port *sp, struct stp_msg *m)
 {
 	struct stp_vec cur;
@@ -495,6 +561,11 @@ static void receive_config(struct stp_port *sp, struct stp_msg *m)
 	m->max_age = clamp_ms(m->max_age, STP_MAXAGE_MIN, STP_MAXAGE_MAX);
 	if (m->msg_age >= m->max_age)
 		return;
+	if (sp->root_guard && superior(sp, m)) {
+		hold(sp, GUARD_ROOT, "root guard: a better root is offered there");
+		sp->guard_until = stp_br.now + m->max_age;
+		return; /* never stored: the port cannot become the root port */
+	}
 	if (sp->has_info)
 		cur = sp->info.vec;
 	else
@@ -508,6 +579,11 @@ static void receive_config(struct stp_port *sp, struct stp_msg *m)
 	} else if (sp->role == ROLE_DESIGNATED && !(from_us(&m->vec) && m->vec.port == port_id(sp))) {
 		sp->tx_pending = 1; /* it does not know better yet: tell it */
 	}
+}
+
+static int bpdu_guarded(const struct stp_port *sp)
+{
+	return sp->bpdu_guard > 0 || (sp->bpdu_guard < 0 && sp->admin_edge);
 }
 
 void stp_receive(struct port *p, const uint8_t *f, size_t len)
@@ -525,6 +601,11 @@ void stp_receive(struct port *p, const uint8_t *f, size_t len)
 		return;
 	}
 	sp->rx_bpdu++;
+	if (bpdu_guarded(sp)) { /* an end station that sends BPDUs */
+		hold(sp, GUARD_BPDU, "BPDU guard: a BPDU on an edge port (fstp/bpduguard PORT 0 or a new connection lifts it)");
+		return;
+	}
+	heard(sp, 1);
 	if (sp->oper_edge) {
 		sp->oper_edge = 0;
 		log_warn("spanning tree: port %d: BPDU on an edge port: it takes part in the tree from now on", p->index);
@@ -542,6 +623,7 @@ static void port_start(struct stp_port *sp)
 	sp->next_up = up_list;
 	up_list = sp;
 	sp->oper_edge = sp->admin_edge;
+	sp->guard = GUARD_NONE; /* a new connection: a new chance */
 	sp->has_info = 0;
 	sp->tc_ack = 0;
 	sp->recent_root = 0;
@@ -593,6 +675,7 @@ void stp_port_down(struct port *p)
 	sp->role = ROLE_DISABLED;
 	sp->has_info = 0;
 	sp->recent_root = 0;
+	heard(sp, 0);
 	set_state(sp, ST_DISABLED);
 	note("port %d down", p->index);
 	recompute();
@@ -615,14 +698,21 @@ static void expire_info(void)
 {
 	int changed = 0;
 
-	FOR_UP(sp)
+	FOR_UP(sp) {
+		if (sp->guard == GUARD_ROOT && stp_br.now >= sp->guard_until) {
+			log_info("spanning tree: port %d: root guard: no better root offered any more", sp->port->index);
+			sp->guard = GUARD_NONE;
+			changed = 1;
+		}
 		if (sp->has_info && stp_br.now >= sp->info_expires) {
 			char id[18];
 			stp_id_str(sp->info.vec.bridge, id);
 			note("port %d: bridge %s went silent", sp->port->index, id);
 			sp->has_info = 0;
+			heard(sp, 0);
 			changed = 1;
 		}
+	}
 	if (changed)
 		recompute();
 }
@@ -685,6 +775,8 @@ int stp_set_enabled(int on)
 		stp_br.next_hello = stp_br.now;
 		stp_id_str(stp_br.id, id);
 		log_info("spanning tree on: bridge %s", id);
+		if (dbg_on(DBG_FSTP_ROOT))
+			dbg_root();
 		for (int i = 0; i <= numports; i++)
 			if (port_active(ports[i]))
 				stp_port_up(ports[i]);
@@ -692,6 +784,7 @@ int stp_set_enabled(int on)
 	}
 	while (up_list) {
 		struct stp_port *sp = up_list;
+		heard(sp, 0);
 		port_stop(sp);
 		sp->role = ROLE_DISABLED;
 		sp->state = ST_DISABLED;
@@ -701,7 +794,8 @@ int stp_set_enabled(int on)
 		if (ports[i])
 			ports[i]->forwarding = ports[i]->learning = 1;
 	stp_enabled = 0;
-	flush_macs();
+	mac_flush_all(); /* blocked ports forward now: start over */
+	stp_br.last_flush = stp_br.now;
 	log_info("spanning tree off: every port forwards");
 	return 0;
 }
@@ -741,10 +835,60 @@ void stp_set_edge(struct port *p, int on)
 	port_changed(sp);
 }
 
+void stp_set_bpdu_guard(struct port *p, int on)
+{
+	struct stp_port *sp = p->stp;
+
+	sp->bpdu_guard = on;
+	if (!on && sp->guard == GUARD_BPDU) {
+		sp->guard = GUARD_NONE;
+		port_changed(sp);
+	}
+}
+
+void stp_set_root_guard(struct port *p, int on)
+{
+	struct stp_port *sp = p->stp;
+
+	sp->root_guard = on;
+	if (!on && sp->guard == GUARD_ROOT) {
+		sp->guard = GUARD_NONE;
+		port_changed(sp);
+	}
+}
+
+const char *stp_guard_name(const struct stp_port *sp)
+{
+	return sp->guard == GUARD_BPDU ? " bpdu-guard-blocked" : sp->guard == GUARD_ROOT ? " root-inconsistent" : "";
+}
+
 void stp_set_cost(struct port *p, uint32_t cost)
 {
 	p->stp->cost = cost;
 	port_changed(p->stp);
+}
+
+uint32_t stp_path_cost(const struct stp_port *sp)
+{
+	int64_t c = sp->cost;
+
+	if (sp->port->index == stp_br.bonus_port)
+		c -= stp_br.bonus;
+	return c < 1 ? 1 : c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
+}
+
+/* fstp/bonus: one port at a time has a bonus, as in vde2 (per VLAN
+ * there; one tree here).  The port need not exist yet. */
+void stp_set_bonus(int port, int32_t bonus)
+{
+	int old = stp_br.bonus_port;
+
+	stp_br.bonus_port = port;
+	stp_br.bonus = bonus;
+	if (old >= 0 && old <= numports && ports[old] && ports[old]->stp)
+		port_changed(ports[old]->stp);
+	if (port != old && ports[port] && ports[port]->stp)
+		port_changed(ports[port]->stp);
 }
 
 int stp_set_timers(unsigned int hello_s, unsigned int max_age_s, unsigned int fwd_s)
@@ -770,6 +914,6 @@ int stp_port_describe(const struct port *p, char *buf, size_t len)
 
 	if (!stp_enabled || !sp)
 		return snprintf(buf, len, "%s", "");
-	return snprintf(buf, len, "STP: %s %s cost %u%s", stp_role_name(sp->role), stp_state_name(sp->state),
-			sp->cost, sp->oper_edge ? " edge" : "");
+	return snprintf(buf, len, "STP: %s %s cost %u%s%s", stp_role_name(sp->role), stp_state_name(sp->state),
+			sp->cost, sp->oper_edge ? " edge" : "", stp_guard_name(sp));
 }

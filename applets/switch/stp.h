@@ -80,6 +80,16 @@ struct stp_port {
 	/* counters */
 	uint64_t rx_bpdu, tx_bpdu, rx_tcn, tx_tcn, rx_ignored, fwd_transitions;
 	int warned;            /* logged once about BPDUs we ignore */
+	/* debug/add fstp/+ and fstp/-: a neighbour speaks STP on this port
+	 * (from its first BPDU until the port goes down or the info it
+	 * gave expires; a designated port's neighbour is rightly silent) */
+	int heard;
+	/* guards against clients that are no bridges (fstp/bpduguard,
+	 * fstp/rootguard): while one holds, the port stays blocking */
+	int bpdu_guard;        /* -1: on for admin edge ports, 0 off, 1 on */
+	int root_guard;        /* superior BPDUs never make it the root port */
+	enum stp_guard { GUARD_NONE, GUARD_BPDU, GUARD_ROOT } guard;
+	uint64_t guard_until;  /* root guard: held until superior BPDUs stop */
 };
 
 struct stp_bridge {
@@ -98,6 +108,8 @@ struct stp_bridge {
 	uint64_t last_flush;
 	uint64_t tc_count, last_tc;
 	uint64_t now;
+	int bonus_port;           /* fstp/bonus: this port's cost is lowered */
+	int32_t bonus;            /* by this much (0: none) */
 };
 extern struct stp_bridge stp_br;
 
@@ -109,7 +121,13 @@ struct stp_port *stp_port_cfg(struct port *p); /* make the state on demand; NULL
 int stp_is_root(void);
 int stp_tc_active(void);
 void stp_set_edge(struct port *p, int on);
+/* fstp/bpduguard PORT 0|1, fstp/rootguard PORT 0|1 */
+void stp_set_bpdu_guard(struct port *p, int on);
+void stp_set_root_guard(struct port *p, int on);
+const char *stp_guard_name(const struct stp_port *sp); /* "" when none holds */
 void stp_set_cost(struct port *p, uint32_t cost);
+void stp_set_bonus(int port, int32_t bonus); /* fstp/bonus */
+uint32_t stp_path_cost(const struct stp_port *sp); /* cost - bonus, at least 1 */
 int stp_set_timers(unsigned int hello, unsigned int max_age, unsigned int fwd_delay);
 
 #endif

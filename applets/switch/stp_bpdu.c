@@ -20,7 +20,15 @@ int stp_vec_cmp(const struct stp_vec *a, const struct stp_vec *b)
 	return a->port == b->port ? 0 : a->port < b->port ? -1 : 1;
 }
 
-static uint32_t time_in(uint16_t be) { return (uint32_t)ntohs(be) * 1000 / BPDU_TIME_UNIT; }
+/* 1/256 s on the wire to ms, rounded up: time_out(time_in(t)) == t, so a
+ * root's max age we pass on encodes as it came, and a message age below
+ * it in ms stays below it on the wire (rounded down, an age of 10.000 s
+ * and a max age of 10.0039 s both went out as 10 s: a BPDU everyone
+ * discards as expired, found by fuzz_frame). */
+static uint32_t time_in(uint16_t be)
+{
+	return ((uint32_t)ntohs(be) * 1000 + BPDU_TIME_UNIT - 1) / BPDU_TIME_UNIT;
+}
 
 static uint16_t time_out(uint32_t ms)
 {

@@ -1,8 +1,9 @@
 /* stp_mgmt.c - console commands for the spanning tree (fstp/...), named
  * as in vde2.  vde2 runs a tree per VLAN and takes a VLAN argument in
  * fstp/setedge and fstp/bonus; there is one tree here, so the commands
- * take a port only, and fstp/setcost sets a path cost instead of
- * subtracting a bonus. */
+ * take a port only, and fstp/setcost sets a path cost.  vde2's
+ * fstp/bonus VLAN PORT COST is there too: it checks the VLAN and
+ * subtracts COST from the port's path cost. */
 #include "switch.h"
 #include "stp.h"
 #include "mgmt.h"
@@ -89,17 +90,35 @@ static int port_value(char *arg, long min, long max, struct port **p, long *v)
 	return stp_port_cfg(*p) ? 0 : ENOMEM;
 }
 
-static int cmd_setedge(struct mgmt_session *s, char *arg)
+/* PORT 0/1 commands: one setter each. */
+static int port_onoff(char *arg, void (*set)(struct port *, int))
 {
 	struct port *p;
 	long on;
 	int err;
 
-	(void)s;
 	if ((err = port_value(arg, 0, 1, &p, &on)))
 		return err;
-	stp_set_edge(p, (int)on);
+	set(p, (int)on);
 	return 0;
+}
+
+static int cmd_setedge(struct mgmt_session *s, char *arg)
+{
+	(void)s;
+	return port_onoff(arg, stp_set_edge);
+}
+
+static int cmd_bpduguard(struct mgmt_session *s, char *arg)
+{
+	(void)s;
+	return port_onoff(arg, stp_set_bpdu_guard);
+}
+
+static int cmd_rootguard(struct mgmt_session *s, char *arg)
+{
+	(void)s;
+	return port_onoff(arg, stp_set_root_guard);
 }
 
 static int cmd_setcost(struct mgmt_session *s, char *arg)
@@ -112,6 +131,21 @@ static int cmd_setcost(struct mgmt_session *s, char *arg)
 	if ((err = port_value(arg, 1, STP_COST_MAX, &p, &cost)))
 		return err;
 	stp_set_cost(p, (uint32_t)cost);
+	return 0;
+}
+
+static int cmd_bonus(struct mgmt_session *s, char *arg)
+{
+	char *w[3];
+	long vlan, port, bonus;
+
+	(void)s;
+	if (mgmt_words(arg, w, 3) != 3 || mgmt_num(w[0], 0, VLAN_NONE - 1, &vlan) ||
+	    mgmt_num(w[1], 0, numports, &port) || mgmt_num(w[2], -STP_COST_MAX, STP_COST_MAX, &bonus))
+		return EINVAL;
+	if (!vlan_exists((int)vlan))
+		return ENXIO; /* vde2's answer for a VLAN not defined */
+	stp_set_bonus((int)port, (int32_t)bonus);
 	return 0;
 }
 
@@ -138,8 +172,11 @@ static void print_port(struct mgmt_session *s, const struct stp_port *sp)
 
 	stp_id_str(sp->has_info ? v->root : stp_br.root.root, root);
 	stp_id_str(sp->has_info ? v->bridge : stp_br.id, bridge);
-	mgmt_printf(s, "Port %04d role %s state %s cost %u edge %s\n", sp->port->index, stp_role_name(sp->role),
-		    stp_state_name(sp->state), sp->cost, sp->oper_edge ? "yes" : sp->admin_edge ? "no (BPDU seen)" : "no");
+	mgmt_printf(s, "Port %04d role %s state %s cost %u", sp->port->index, stp_role_name(sp->role),
+		    stp_state_name(sp->state), sp->cost);
+	if (stp_br.bonus && sp->port->index == stp_br.bonus_port)
+		mgmt_printf(s, " bonus %d", (int)stp_br.bonus);
+	mgmt_printf(s, " edge %s\n", sp->oper_edge ? "yes" : sp->admin_edge ? "no (BPDU seen)" : "no");
 	if (sp->state != ST_DISABLED)
 		mgmt_printf(s, " designated root %s cost %u bridge %s port %04x\n", root, cost, bridge, pid);
 	mgmt_printf(s, " BPDU in %llu out %llu, TCN in %llu out %llu, ignored %llu, started forwarding %llu times\n",
@@ -178,7 +215,10 @@ static const struct mgmt_cmd stp_cmds[] = {
 	{ "fstp/setfstp", "0/1", "spanning tree off/on", cmd_setfstp, 0 },
 	{ "fstp/setpriority", "N", "bridge priority 0..65535 (default 32768)", cmd_setpriority, 0 },
 	{ "fstp/setedge", "PORT 0/1", "1: an end station, forwards at once until a BPDU comes", cmd_setedge, 0 },
+	{ "fstp/bpduguard", "PORT 0/1", "1: a BPDU blocks the port (default: on for edge ports)", cmd_bpduguard, 0 },
+	{ "fstp/rootguard", "PORT 0/1", "1: the port never becomes the root port (superior BPDUs block it)", cmd_rootguard, 0 },
 	{ "fstp/setcost", "PORT COST", "path cost 1..200000000 (default 20000)", cmd_setcost, 0 },
+	{ "fstp/bonus", "VLAN PORT COST", "vde2's: path cost of PORT minus COST (one port; VLAN checked only)", cmd_bonus, 0 },
 	{ "fstp/settimers", "HELLO MAXAGE FWDDELAY", "seconds, used while this switch is root", cmd_settimers, 0 },
 	{ "fstp/print", "[PORT]", "role, state, cost, designated root and bridge per port", cmd_print, MGMT_DATA },
 	{ 0 }

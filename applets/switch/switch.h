@@ -26,6 +26,7 @@
 
 #define SW_DEFAULT_NUMPORTS 32
 #define SW_DEFAULT_QUEUE_BYTES (512 * 1024) /* per endpoint output queue */
+#define SW_DEFAULT_QUEUE_TOTAL (128 * 1024 * 1024) /* all queues together */
 #define SW_BATCH 32                          /* frames per recvmmsg */
 #define SW_HEADROOM 4                        /* room to insert a VLAN tag */
 
@@ -40,6 +41,11 @@ struct sw_config {
 	int hub;
 	size_t max_frame;     /* largest frame forwarded */
 	size_t queue_bytes;   /* per-endpoint output queue bound */
+	size_t queue_total;   /* all output queues together; a user gets half */
+	int user_ports;       /* ports one user may hold; -1: half, 0: no limit */
+	int user_endpoints;   /* endpoints one user may hold; -1: from fd_limit, 0: no limit */
+	int fd_limit;         /* RLIMIT_NOFILE in force (ctlsock_init raises it) */
+	int fd_reserve;       /* the highest fds: for root and the owner only */
 	uint8_t mac[6];       /* the switch's own address (STP, showinfo) */
 };
 extern struct sw_config sw;
@@ -62,6 +68,7 @@ struct endpoint {
 	struct outq *q;
 	uint64_t drops;
 	int vnet;            /* tap with IFF_VNET_HDR: offloads welcome */
+	int msg_eof;         /* seqpacket: an empty message is the peer's EOF */
 	int ntx;             /* frames collected for one sendmmsg */
 	int listed;          /* in the list flushed at the end of the batch */
 	struct gro *gro;     /* TCP segments being merged (offloading taps) */
@@ -95,6 +102,7 @@ void ep_flush_deferred(void);
 /* Close endpoints whose socket failed during forwarding. */
 void ep_reap(void);
 void ep_free_buffers(void); /* at exit */
+size_t ep_queued_memory(void); /* bytes held by output queues now */
 
 /* ---- ports (port.c) ---- */
 struct port {
@@ -129,6 +137,13 @@ int port_remove(int index);
 void port_attach(struct port *p, struct endpoint *ep);
 void port_detach(struct endpoint *ep);
 static inline int port_active(const struct port *p) { return p && p->nep > 0; }
+/* Quotas: users other than root and the switch's owner (and taps,
+ * uid -1) hold at most port_user_ports() ports and port_user_endpoints()
+ * endpoints (0: no limit); port_for_request() refuses with EDQUOT. */
+int port_user_exempt(uid_t uid);
+int port_user_ports(void);
+int port_user_endpoints(void);
+void port_user_usage(uid_t uid, int *nports, int *neps);
 
 /* ---- forwarding (forward.c) ---- */
 /* buf has SW_HEADROOM free bytes before frame; frame has room to grow to
@@ -158,10 +173,15 @@ void mac_flush_port(int port);
 void mac_flush_vlan(int vlan);
 void mac_flush_all(void);
 void mac_expire(uint32_t now);
+/* Forget addresses not seen for idle_secs (a topology change's aging). */
+void mac_age_fast(uint32_t now, unsigned int idle_secs);
 void mac_print(FILE *out, uint32_t now);
 int mac_set_size(unsigned int size); /* max entries; flushes */
+/* Entries one port may hold (0: half the table); what is in force. */
+int mac_set_port_max(unsigned int max);
+unsigned int mac_port_limit(void);
 unsigned int mac_count(void);
-extern unsigned int mac_expire_secs, mac_gc_secs, mac_minpersist_secs, mac_max_entries;
+extern unsigned int mac_expire_secs, mac_gc_secs, mac_minpersist_secs, mac_max_entries, mac_port_max;
 /* Visit every entry (the console's hash/print): slot, address, VLAN,
  * port, sw_now() when last seen. */
 typedef void mac_visit_fn(void *ctx, size_t slot, const uint8_t mac[6], int vlan, int port, uint32_t last);
@@ -204,14 +224,28 @@ int stp_port_describe(const struct port *p, char *buf, size_t len);
 
 /* ---- control socket (ctlsock.c) ---- */
 int ctlsock_init(void);
+/* Is a switch answering on our ctl already?  Logs and says 1 if so: a
+ * check with no side effects, made before the pid file is touched. */
+int ctlsock_busy(void);
 void ctlsock_expire(uint64_t now); /* drop stalled handshakes */
 /* Listen on a unix stream socket, replacing a stale one (also -M). */
 int ctlsock_listen(const char *path, mode_t mode, gid_t gid, struct watch *w, watch_fn *fn);
 void ctlsock_cleanup(void);
+/* accept4() on a listener with the fd reserve applied: a connection from
+ * uid (put in *uid) that is not exempt may not take one of the last
+ * sw.fd_reserve descriptors (on DIR/ctl nobody may take the very last
+ * ones: they are the console's), and when none is left at all the
+ * listener sheds the connection (accepts and closes it with a spare fd)
+ * or, without a spare, is paused until the next tick instead of spinning.
+ * Returns the fd, or -1 (errno EAGAIN: nothing more to do now). */
+int ctlsock_accept(struct watch *w, const char *what, uid_t *uid);
 uint32_t sw_now(void); /* seconds since start (MAC aging); updates sw_clock */
 /* sw_now() as of the last tick (<= 0.5 s old): the frame path reads this
  * instead of the clock. */
 extern uint32_t sw_clock;
+
+/* ---- an inherited socket as a port (fdport.c) ---- */
+int fdport_open(const char *vnl); /* --port seqpacket://FD */
 
 /* ---- tap (tap.c) ---- */
 int tap_open(const char *name);
@@ -219,8 +253,10 @@ extern int tap_offload; /* use IFF_VNET_HDR + TSO when the kernel can */
 
 /* ---- management console (mgmt.c) ---- */
 int mgmt_init(const char *path, mode_t mode, gid_t gid);
-int mgmt_stdin(void);
+int mgmt_stdin(void); /* 0, 1 (a file on stdin said shutdown) or -1 */
+void mgmt_tick(void);  /* from the switch's tick */
 int mgmt_rcfile(const char *path); /* 0 ok, 1 it said shutdown, -1 error */
+void mgmt_set_sessions(int n); /* --mgmtsessions: -M sessions at once */
 void mgmt_cleanup(void);
 
 #endif

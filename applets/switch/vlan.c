@@ -2,10 +2,13 @@
  *
  * A port is an untagged member of one VLAN (0 by default, VLAN_NONE for
  * "accept no untagged frames") and a tagged member of any number.
- * Unlike vde2, a port nobody configured (no port/setvlan, no
- * vlan/addport) is a transparent trunk: tagged frames of any VID pass
- * through it unchanged, so two default switches joined by a cable carry
- * every VLAN.  Configuring a port makes it strict, like vde2.
+ * Unlike vde2, while no VLAN is defined a port nobody configured (no
+ * port/setvlan, no vlan/addport) is a transparent trunk: tagged frames
+ * of any VID pass through it unchanged, so a switch nobody configured,
+ * between two that have VLANs, carries every VLAN.  Once any VLAN exists
+ * (vlan/create) every port is strict, as in vde2: a port nobody put in
+ * VLAN 10 can neither inject into it nor hear its broadcasts, so a
+ * client cannot hop into a VLAN just by tagging its frames.
  */
 #include "switch.h"
 
@@ -22,6 +25,10 @@ static void clrbit(uint64_t *set, int v) { set[v / 64] &= ~(1ull << (v % 64)); }
 
 static int vid_ok(int vid) { return vid >= 0 && vid < VLAN_NONE; }
 
+static int nvlans; /* VLANs defined besides 0: while 0, unconfigured ports trunk */
+
+static int is_trunk(const struct port *p) { return !p->vlan_configured && nvlans == 0; }
+
 int vlan_exists(int vid) { return vid_ok(vid) && bit(defined, vid); }
 
 int vlan_create(int vid)
@@ -31,6 +38,10 @@ int vlan_create(int vid)
 	if (bit(defined, vid))
 		return errno = EEXIST, -1;
 	setbit(defined, vid);
+	/* Unconfigured ports stop trunking: forget what they learned
+	 * in VLANs they are no longer in. */
+	if (nvlans++ == 0)
+		mac_flush_all();
 	return 0;
 }
 
@@ -52,6 +63,7 @@ int vlan_remove(int vid)
 		return errno = EADDRINUSE, -1;
 	clrbit(defined, vid);
 	mac_flush_vlan(vid);
+	nvlans--;
 	return 0;
 }
 
@@ -95,7 +107,7 @@ int vlan_egress(const struct port *p, int vid)
 {
 	if (p->untagged_vlan == vid)
 		return 0;
-	if (!p->vlan_configured)
+	if (is_trunk(p))
 		return 1;
 	return p->tagged && bit(p->tagged, vid) ? 1 : -1;
 }
@@ -112,7 +124,7 @@ int vlan_ingress(const struct port *p, const uint8_t *f, size_t len)
 	vid = ntohs(h->tci) & VLAN_VID_MASK;
 	if (vid == VLAN_NONE)
 		return -1;
-	if (!p->vlan_configured)
+	if (is_trunk(p))
 		return vid;
 	if (!vlan_exists(vid))
 		return -1;

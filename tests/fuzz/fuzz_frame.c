@@ -4,9 +4,11 @@
  *
  * Setup (once): 8 user ports plus port 0; ports 0..5 have one endpoint,
  * port 6 has two (a cable group), port 7 exists with none, port 8 is not
- * created.  Each endpoint's data socket is one end of a SOCK_DGRAM
- * socketpair; the harness holds the other end ("peer") to inject and to
- * collect frames.  Every input starts from that state: no VLANs, every
+ * created.  Each endpoint's data socket is an in-memory datagram socket
+ * (fakefd.h: the harness is linked with --wrap for the system calls the
+ * switch makes on it), so an input costs no system call; the harness
+ * puts frames in for the receive path and reads back what the switch
+ * sent.  Every input starts from that state: no VLANs, every
  * port untagged in VLAN 0, empty MAC table, switch mode, spanning tree
  * off and at its defaults, and the same clock: now_ms() is the
  * harness's (linked with --wrap=now_ms), so time only moves when the
@@ -16,7 +18,10 @@
  *   0x00..0x2f  configuration: [op][vid sel][port sel] - vlan/create,
  *               addport, delport, remove, port/setvlan, unplug/replug an
  *               endpoint, hub mode on/off, spanning tree on/off, edge,
- *               cost, priority
+ *               cost, priority, an endpoint stops/starts reading (its
+ *               sends fail with EAGAIN: frames wait in its bounded queue,
+ *               then come out on EPOLLOUT, in order, or are dropped and
+ *               counted when the queue is full)
  *   0x30..0x3f  time: [b] the clock moves (b >> 1) * 100 ms; MAC aging
  *               runs (b & 1: as if 200 s later, so everything expires),
  *               then the spanning tree's tick
@@ -24,35 +29,39 @@
  *               [flags][vid sel][len16] then, for raw frames, the bytes;
  *               else dst/src/tag come from small tables so MACs repeat
  *               and get learned (one of them is the BPDU address).  Some
- *               frames go through the real receive path (send on the
- *               peer, then the endpoint's EPOLLIN handler: recvmmsg,
- *               runt/giant checks); the others are given to
+ *               frames (flags & 0x80) go through the real receive path:
+ *               queued on the endpoint's fd, then its EPOLLIN handler
+ *               (recvmmsg, runt/giant checks, sends collected and sent at
+ *               the end of the batch); consecutive such records on the
+ *               same endpoint are one batch (up to SW_BATCH frames), as
+ *               a burst would be.  The others are given to
  *               forward_frame() in a heap buffer of exactly the size
  *               switch.h promises (headroom + 60 or len + a tag).
  *
- * A model of the documented behaviour (vlan.c's header: strict once
- * configured, transparent trunk before; learning per (MAC, VLAN) with
- * aging; flood in the VLAN; hub mode = every other user port) predicts
- * which peers get which bytes; every peer is drained after each record
- * and compared.  While the spanning tree is on, ports block and the MAC
- * table is flushed on the tree's own schedule, so the check is looser:
- * a forwarded copy must be one the model allows (right port set, bytes
- * and tag exactly), BPDUs sent to 01:80:c2:00:00:00 are never forwarded,
- * and anything else that comes out must be a BPDU from the switch
- * itself.  The issue's invariants are checked on their own too: nothing
+ * A model of the documented behaviour (vlan.c's header: a port is strict
+ * once configured or once any VLAN exists, a transparent trunk before;
+ * learning per (MAC, VLAN) with aging and a minimum persistence before
+ * an address moves; flood in the VLAN; hub mode = every other user port) predicts
+ * which endpoints get which bytes; what each one got is compared after
+ * each record (or batch): the frames the model predicts, in order, each
+ * once.  While the spanning tree is on, ports block and the MAC table is
+ * flushed on the tree's own schedule, so the check is looser: a
+ * forwarded copy must be one the model allows (right port set, bytes and
+ * tag exactly, in order), BPDUs sent to 01:80:c2:00:00:00 are never
+ * forwarded, and anything else that comes out must be a BPDU from the
+ * switch itself.  The issue's invariants are checked on their own too: nothing
  * comes back out of the input port; an output is the input length, +-4
  * for a tag, or padded to 60; a tagged output carries the classified VID.
  */
 #include "tests/fuzz/fuzz.h"
+#include "tests/fuzz/fakefd.h"
 #include "applets/switch/switch.h"
 #include "applets/switch/stp.h"
 #include "common/log.h"
 #include "common/util.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
 
 struct sw_config sw; /* normally in applets/switch.c, which has main() */
 
@@ -68,13 +77,12 @@ static struct stp_bridge stp_pristine; /* stp_br as the switch starts */
 
 #define NPORTS 8
 #define NEPS 8
-#define RBUF (VDE_FRAME_MAX + 200)
 #define MTAB_MAX 8192
 
 /* Endpoint i sits on port ep_port[i]. */
 static const int ep_port[NEPS] = { 0, 1, 2, 3, 4, 5, 6, 6 };
 static struct endpoint *eps[NEPS];
-static int peer[NEPS];
+static int epfd[NEPS]; /* their (fake) data sockets */
 static int attached[NEPS];
 static int trace; /* FUZZ_TRACE=1: print each frame and where it went */
 
@@ -85,6 +93,13 @@ struct mport {
 };
 static struct mport mp[NPORTS + 1];
 static uint8_t mdefined[VLAN_COUNT];
+static int mnvlans; /* defined VLANs but 0 */
+/* What reset() has to undo (most inputs touch little of it: a reset
+ * that walked every VLAN and port each time would cost more than the
+ * input). */
+static int created[VLAN_COUNT], ncreated; /* VIDs vlan_create()d */
+static uint8_t listed[VLAN_COUNT];         /* in created[] */
+static int stp_touched;             /* the tree was configured or on */
 static int mhub, mstp;
 
 struct mentry {
@@ -120,11 +135,15 @@ static struct mentry *mac_find(const uint8_t *mac, int vid)
 	return NULL;
 }
 
+static int m_any_vlan(void) { return mnvlans > 0; }
+
+static int m_strict(int p) { return mp[p].configured || m_any_vlan(); }
+
 static int m_egress(int p, int vid) /* 0 untagged, 1 tagged, -1 not a member */
 {
 	if (mp[p].untagged == vid)
 		return 0;
-	if (!mp[p].configured)
+	if (!m_strict(p))
 		return 1;
 	return mp[p].tagged[vid] ? 1 : -1;
 }
@@ -142,6 +161,9 @@ static int m_in_use(int vid)
 /* ---- setup and per-input reset ---- */
 static void drain_all(int allow_bpdu);
 static void reset(void);
+static void set_busy(int e, int on);
+static void busy_stp(void);
+static int busy[NEPS]; /* sends fail with EAGAIN: the client does not read */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -150,7 +172,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_init("fuzz_frame");
 	trace = getenv("FUZZ_TRACE") != NULL;
 	sw.max_frame = VDE_FRAME_MAX;
-	sw.queue_bytes = 1 << 20;
+	sw.queue_bytes = 64 << 10; /* a few big frames fill a busy endpoint's queue */
 	sw.gid = (gid_t)-1;
 	memcpy(sw.mac, switch_mac, 6);
 	stp_pristine = stp_br;
@@ -160,18 +182,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (!port_create(p, 1))
 			die("fuzz_frame: create port %d:", p);
 	for (int i = 0; i < NEPS; i++) {
-		int sv[2];
 		char descr[32];
-		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0 || set_nonblock(sv[0]) < 0 ||
-		    set_nonblock(sv[1]) < 0)
-			die("fuzz_frame: socketpair:");
 		snprintf(descr, sizeof(descr), "fuzz endpoint %d", i);
-		eps[i] = ep_new(EP_UNIX, sv[0], -1, 0, descr, NULL);
+		epfd[i] = fake_open(0);
+		eps[i] = ep_new(EP_UNIX, epfd[i], -1, 0, descr, NULL);
 		if (!eps[i])
 			die("fuzz_frame: ep_new failed");
 		port_attach(ports[ep_port[i]], eps[i]);
 		attached[i] = 1;
-		peer[i] = sv[1];
 	}
 	reset();
 	return 0;
@@ -179,12 +197,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void reset(void)
 {
+	for (int e = 0; e < NEPS; e++)
+		if (busy[e])
+			set_busy(e, 0); /* what waits comes out, and is checked */
 	FUZZ_CHECK(stp_set_enabled(0) == 0, "stp_set_enabled(0)");
 	drain_all(1); /* BPDUs sent during the last record */
-	for (int p = 0; p <= NPORTS; p++)
-		if (ports[p])
-			stp_port_free(ports[p]); /* edge, cost, counters */
-	stp_br = stp_pristine;
+	if (stp_touched) {
+		for (int p = 0; p <= NPORTS; p++)
+			if (ports[p])
+				stp_port_free(ports[p]); /* edge, cost, counters */
+		stp_br = stp_pristine;
+		stp_touched = 0;
+	}
 	fake_now = CLOCK_BASE;
 	for (int i = 0; i < NEPS; i++)
 		if (!attached[i]) {
@@ -201,17 +225,27 @@ static void reset(void)
 		pp->vlan_configured = 0;
 		FUZZ_CHECK(pp->forwarding && pp->learning, "port %d blocked with STP off", p);
 	}
-	for (int v = 1; v < VLAN_COUNT; v++)
+	for (int i = 0; i < ncreated; i++) {
+		int v = created[i];
 		if (mdefined[v])
 			FUZZ_CHECK(vlan_remove(v) == 0, "reset: vlan_remove %d failed", v);
-	mac_flush_all();
+		mdefined[v] = listed[v] = 0;
+		for (int p = 0; p <= NPORTS; p++)
+			mp[p].tagged[v] = 0; /* only ever set in a defined VLAN */
+	}
+	ncreated = 0;
+	if (mac_count() > 0) /* (an empty table is as good as a new one) */
+		mac_flush_all();
 	sw.hub = 0;
 
-	memset(mp, 0, sizeof(mp));
-	memset(mdefined, 0, sizeof(mdefined));
+	for (int p = 0; p <= NPORTS; p++) {
+		struct mport *m = &mp[p];
+		m->untagged = m->configured = m->nattached = 0;
+		m->tagged[0] = 0; /* VLAN 0 is never created: not in created[] */
+		m->exists = ports[p] != NULL;
+	}
 	mdefined[0] = 1;
-	for (int p = 0; p <= NPORTS; p++)
-		mp[p].exists = ports[p] != NULL;
+	mnvlans = 0;
 	for (int i = 0; i < NEPS; i++)
 		mp[ep_port[i]].nattached++;
 	mhub = mstp = 0;
@@ -229,14 +263,24 @@ static void config_op(struct fuzz_in *in, uint8_t kind)
 	int r, want;
 
 	if (trace)
-		fprintf(stderr, "config op %d vid %d port %d\n", kind % 11, vid, pi);
-	switch (kind % 11) {
+		fprintf(stderr, "config op %d vid %d port %d\n", kind % 12, vid, pi);
+	if (kind % 12 >= 7 && kind % 12 <= 10)
+		stp_touched = 1;
+	switch (kind % 12) {
 	case 0:
 		want = vid >= 1 && vid < VLAN_NONE && !mdefined[vid];
+		if (want && !m_any_vlan())
+			mac_forget(-1, -1); /* trunks stop: the table starts over */
 		r = vlan_create(vid);
 		FUZZ_CHECK((r == 0) == want, "vlan_create(%d) = %d", vid, r);
-		if (want)
+		if (want) {
 			mdefined[vid] = 1;
+			mnvlans++;
+			if (!listed[vid]) {
+				listed[vid] = 1;
+				created[ncreated++] = vid;
+			}
+		}
 		break;
 	case 1:
 		if (!p)
@@ -266,6 +310,7 @@ static void config_op(struct fuzz_in *in, uint8_t kind)
 		FUZZ_CHECK((r == 0) == want, "vlan_remove(%d) = %d", vid, r);
 		if (want) {
 			mdefined[vid] = 0;
+			mnvlans--;
 			mac_forget(-1, vid);
 		}
 		break;
@@ -324,66 +369,84 @@ static void config_op(struct fuzz_in *in, uint8_t kind)
 	case 10:
 		stp_set_priority((uint16_t)((unsigned)vid << 4));
 		break;
+	case 11: /* endpoint (port sel % 8) stops or starts reading */
+		set_busy(pi % NEPS, !busy[pi % NEPS]);
+		break;
 	}
 	if (was_stp || mstp)
 		drain_all(1); /* the tree sends BPDUs when told things */
+	if (mstp)
+		busy_stp(); /* ... and queues them for busy endpoints */
 }
 
 /* ---- frames ---- */
 static int is_tagged(const uint8_t *f) { return f[12] == 0x81 && f[13] == 0x00; }
 
-/* What the model says port p receives: 0 nothing, else a frame. */
+/* What the model says port p receives for frame k of a batch: nothing,
+ * or the frame as it came (hub), tagged with vid, or untagged. */
 struct expect {
 	int got;
 	int tag; /* egress: 1 tagged, 0 untagged, -1 as it came (hub) */
-	size_t len;
-	uint8_t f[VDE_FRAME_MAX + 8];
+	int vid;
 };
-static struct expect want_out[NPORTS + 1];
+#define MAXB SW_BATCH /* frames one receive batch (recvmmsg) may take */
+static struct expect want_out[MAXB][NPORTS + 1];
+/* The batch's frames as they entered (padded to 60 as the switch pads). */
+static struct bframe {
+	size_t len;      /* padded */
+	int vid;         /* classified in, or -1 */
+	uint8_t f[VDE_FRAME_MAX + 256];
+} batch[MAXB];
+static int nbatch;
 
-static void expect_as(int p, const uint8_t *f, size_t len, int want_tag, int vid)
+static void expect_as(int k, int p, int want_tag, int vid)
 {
-	struct expect *x = &want_out[p];
+	want_out[k][p] = (struct expect){ 1, want_tag, vid };
+}
 
-	x->got = 1;
-	x->tag = want_tag;
-	if (want_tag == -1 || want_tag == is_tagged(f)) {
-		memcpy(x->f, f, len);
-		x->len = len;
-	} else if (want_tag) {
-		memcpy(x->f, f, 12);
-		x->f[12] = 0x81;
-		x->f[13] = 0x00;
-		x->f[14] = (uint8_t)(vid >> 8);
-		x->f[15] = (uint8_t)vid;
-		memcpy(x->f + 16, f + 12, len - 12);
-		x->len = len + 4;
-	} else {
-		memcpy(x->f, f, 12);
-		memcpy(x->f + 12, f + 16, len - 16);
-		x->len = len - 4;
-		if (x->len < ETH_MIN_FRAME) {
-			memset(x->f + x->len, 0, ETH_MIN_FRAME - x->len);
-			x->len = ETH_MIN_FRAME;
-		}
+/* The bytes port p should get for frame k, into out; returns the length. */
+static size_t expected(int k, int p, uint8_t *out)
+{
+	const struct expect *x = &want_out[k][p];
+	const uint8_t *f = batch[k].f;
+	size_t len = batch[k].len;
+
+	if (x->tag == -1 || x->tag == is_tagged(f)) {
+		memcpy(out, f, len);
+		return len;
 	}
+	memcpy(out, f, 12);
+	if (x->tag) {
+		out[12] = 0x81;
+		out[13] = 0x00;
+		out[14] = (uint8_t)(x->vid >> 8);
+		out[15] = (uint8_t)x->vid;
+		memcpy(out + 16, f + 12, len - 12);
+		return len + 4;
+	}
+	memcpy(out + 12, f + 16, len - 16);
+	if (len - 4 < ETH_MIN_FRAME) {
+		memset(out + len - 4, 0, ETH_MIN_FRAME - (len - 4));
+		return ETH_MIN_FRAME;
+	}
+	return len - 4;
 }
 
 static int m_active(int p) { return mp[p].exists && mp[p].nattached > 0; }
 
-/* Classify, learn, and fill want_out[]; returns the VLAN, or -1.  With
- * the spanning tree on, want_out[] is what may come out (the tree may
- * block any of it, and its flushes make learning unpredictable). */
-static int model_forward(int in, const uint8_t *f, size_t len)
+/* Classify frame k of the batch, learn, and fill want_out[k]; returns
+ * the VLAN, or -1.  With the spanning tree on, want_out[k] is what may
+ * come out (the tree may block any of it, and its flushes make learning
+ * unpredictable). */
+static int model_forward(int in, int k)
 {
+	const uint8_t *f = batch[k].f;
 	int vid;
 
-	for (int p = 0; p <= NPORTS; p++)
-		want_out[p].got = 0;
 	if (mhub) {
 		for (int p = 1; p <= NPORTS; p++)
 			if (p != in && m_active(p))
-				expect_as(p, f, len, -1, 0);
+				expect_as(k, p, -1, 0);
 		return -1;
 	}
 	if (mstp && memcmp(f, bpdu_dst, 6) == 0)
@@ -396,18 +459,21 @@ static int model_forward(int in, const uint8_t *f, size_t len)
 		vid = (f[14] << 8 | f[15]) & VLAN_VID_MASK;
 		if (vid == VLAN_NONE)
 			return -1;
-		if (mp[in].configured &&
+		if (m_strict(in) &&
 		    (!mdefined[vid] || (vid != mp[in].untagged && !mp[in].tagged[vid])))
 			return -1;
 	}
 	if (!(f[6] & 1) && !mstp) {
 		struct mentry *e = mac_find(f + 6, vid);
+		int fresh = 0;
 		if (!e && nm < MTAB_MAX) {
 			e = &mtab[nm++];
 			memcpy(e->mac, f + 6, 6);
 			e->vid = vid;
+			fresh = 1;
 		}
-		if (e) {
+		/* a live address stays on its port (hash/setminper) */
+		if (e && (fresh || e->port == in || sw_now() - e->last >= mac_minpersist_secs)) {
 			e->port = in;
 			e->last = sw_now();
 		}
@@ -419,7 +485,7 @@ static int model_forward(int in, const uint8_t *f, size_t len)
 			continue;
 		if (p == in || !m_active(p) || (eg = m_egress(p, vid)) < 0)
 			continue;
-		expect_as(p, f, len, eg, vid);
+		expect_as(k, p, eg, vid);
 	}
 	return vid;
 }
@@ -432,83 +498,193 @@ static int switch_bpdu(const uint8_t *f, ssize_t n, int allow)
 
 	if (!allow || n < ETH_HDR_LEN || memcmp(f, bpdu_dst, 6) || memcmp(f + 6, switch_mac, 6))
 		return 0;
-	FUZZ_CHECK(n >= ETH_MIN_FRAME && bpdu_decode(f, (size_t)n, &m) == BPDU_OK,
-		   "the switch sent a %zd-byte BPDU it cannot decode itself", n);
-	return 1;
+	if (n >= ETH_MIN_FRAME && bpdu_decode(f, (size_t)n, &m) == BPDU_OK)
+		return 1;
+	char hex[3 * 64 + 1] = "";
+	for (ssize_t i = 14; i < n && i < 14 + 64; i++)
+		snprintf(hex + 3 * (i - 14), 4, " %02x", f[i]);
+	FUZZ_CHECK(0, "the switch sent a %zd-byte BPDU it cannot decode itself:%s", n, hex);
+	return 0;
 }
 
-/* Which peers have something to read: one poll() instead of a failing
- * recv() per peer (syscalls are most of this harness's time). */
-static unsigned readable(void)
-{
-	struct pollfd pf[NEPS];
-	unsigned mask = 0;
-	int r;
-
-	for (int i = 0; i < NEPS; i++)
-		pf[i] = (struct pollfd){ .fd = peer[i], .events = POLLIN };
-	while ((r = poll(pf, NEPS, 0)) < 0 && errno == EINTR)
-		; /* libFuzzer's timeout alarm */
-	FUZZ_CHECK(r >= 0, "poll: %s", strerror(errno));
-	for (int i = 0; i < NEPS; i++)
-		if (pf[i].revents & POLLIN)
-			mask |= 1u << i;
-	return mask;
-}
-
-/* Nothing may be waiting on the peers but, if allowed, our BPDUs. */
+/* Nothing may have come out but, if allowed, our BPDUs. */
 static void drain_all(int allow_bpdu)
 {
-	static uint8_t buf[RBUF];
-	unsigned mask = readable();
-	ssize_t n;
-
-	for (int i = 0; i < NEPS; i++)
-		while ((mask >> i & 1) && (n = recv(peer[i], buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC)) >= 0)
-			FUZZ_CHECK(switch_bpdu(buf, n, allow_bpdu),
-				   "endpoint %d (port %d): unexpected %zd-byte frame", i, ep_port[i], n);
+	for (int i = 0; i < NEPS; i++) {
+		size_t nout = fake_out_count(epfd[i]), n;
+		for (size_t k = 0; k < nout; k++) {
+			const uint8_t *buf = fake_out_msg(epfd[i], k, &n);
+			FUZZ_CHECK(switch_bpdu(buf, (ssize_t)n, allow_bpdu),
+				   "endpoint %d (port %d): unexpected %zu-byte frame", i, ep_port[i], n);
+		}
+		fake_out_clear(epfd[i]);
+	}
 }
 
-/* Collect what each peer got and compare with the model. */
-static void check_outputs(int in, size_t inlen, int vid)
+/* Check one output of endpoint i (port p) against frame k's. */
+static void check_one(int i, int k, const uint8_t *buf, size_t n)
 {
-	static uint8_t buf[RBUF];
-	unsigned mask = readable();
+	static uint8_t want[VDE_FRAME_MAX + 256];
+	const struct expect *x = &want_out[k][ep_port[i]];
+	size_t inlen = batch[k].len, wlen;
+	int p = ep_port[i];
 
+	FUZZ_CHECK(n == inlen || n == inlen + 4 || (inlen - 4 >= ETH_MIN_FRAME && n == inlen - 4) ||
+			   n == ETH_MIN_FRAME,
+		   "port %d: %zu bytes out for %zu in", p, n, inlen);
+	/* A tagged egress carries the VLAN the frame was classified in (an
+	 * untagged egress may still start with an inner tag). */
+	if (x->tag == 1)
+		FUZZ_CHECK(((buf[14] << 8 | buf[15]) & VLAN_VID_MASK) == batch[k].vid,
+			   "port %d: tagged with VID %d, classified %d", p,
+			   (buf[14] << 8 | buf[15]) & VLAN_VID_MASK, batch[k].vid);
+	wlen = expected(k, p, want);
+	FUZZ_CHECK(n == wlen && memcmp(buf, want, wlen) == 0,
+		   "endpoint %d (port %d): frame %d of the batch differs from the model (%zu vs %zu bytes)",
+		   i, p, k, n, wlen);
+}
+
+/* Does output buf match frame k's expectation for endpoint i exactly? */
+static int matches(int i, int k, const uint8_t *buf, size_t n)
+{
+	static uint8_t want[VDE_FRAME_MAX + 256];
+	size_t wlen = expected(k, ep_port[i], want);
+	return n == wlen && memcmp(buf, want, wlen) == 0;
+}
+
+/* ---- busy endpoints: what waits in their queues ---- */
+static struct backlog {
+	uint8_t *b;        /* the frames expected, back to back */
+	size_t len, cap;
+	size_t *ml, n, ncap;
+	int loose;         /* the tree was on: frames may be missing, BPDUs queued */
+	uint64_t drops0;   /* ep->drops when it became busy */
+} bl[NEPS];
+
+static void backlog_add(int i, int k)
+{
+	struct backlog *q = &bl[i];
+
+	if (q->len + VDE_FRAME_MAX + 256 > q->cap || !q->b) {
+		q->cap = q->cap ? q->cap * 2 : 1 << 16;
+		while (q->len + VDE_FRAME_MAX + 256 > q->cap)
+			q->cap *= 2;
+		q->b = realloc(q->b, q->cap);
+		FUZZ_CHECK(q->b != NULL, "out of memory");
+	}
+	if (q->n == q->ncap || !q->ml) {
+		q->ncap = q->ncap ? q->ncap * 2 : 64;
+		q->ml = realloc(q->ml, q->ncap * sizeof(*q->ml));
+		FUZZ_CHECK(q->ml != NULL, "out of memory");
+	}
+	q->ml[q->n++] = expected(k, ep_port[i], q->b + q->len);
+	q->len += q->ml[q->n - 1];
+	q->loose |= mstp;
+}
+
+/* The tree is on: what busy endpoints queue is looser (see check_outputs) */
+static void busy_stp(void)
+{
+	for (int e = 0; e < NEPS; e++)
+		if (busy[e])
+			bl[e].loose = 1;
+}
+
+/* The client of endpoint e stops reading (on), or reads again: then
+ * epoll reports EPOLLOUT, the queue drains, and what comes out must be
+ * what the model expected for it while it was busy, in order, less the
+ * frames the full queue dropped (each counted once in ep->drops). */
+static void set_busy(int e, int on)
+{
+	struct backlog *q = &bl[e];
+	size_t nout, at = 0, k = 0, missing = 0;
+
+	if (on) {
+		busy[e] = 1;
+		fake_set_send_error(epfd[e], EAGAIN);
+		q->len = q->n = 0;
+		q->loose = mstp;
+		q->drops0 = eps[e]->drops;
+		if (trace)
+			fprintf(stderr, "endpoint %d: busy\n", e);
+		return;
+	}
+	busy[e] = 0;
+	fake_set_send_error(epfd[e], 0);
+	q->loose |= mstp;
+	if (fake_ready(epfd[e]) & EPOLLOUT)
+		eps[e]->data.fn(&eps[e]->data, EPOLLOUT);
+	nout = fake_out_count(epfd[e]);
+	for (size_t o = 0; o < nout; o++) {
+		size_t n;
+		const uint8_t *buf = fake_out_msg(epfd[e], o, &n);
+		size_t k2 = k, at2 = at;
+		/* the next expected frame it is; those before it were dropped
+		 * (or, with the tree, blocked); else one of our BPDUs (a
+		 * forwarded frame may look like one: match those first) */
+		while (k2 < q->n && !(q->ml[k2] == n && memcmp(q->b + at2, buf, n) == 0))
+			at2 += q->ml[k2++];
+		if (k2 == q->n) {
+			FUZZ_CHECK(switch_bpdu(buf, (ssize_t)n, q->loose),
+				   "endpoint %d: a %zu-byte frame came out of its queue that was not "
+				   "expected, or out of order", e, n);
+			continue;
+		}
+		missing += k2 - k;
+		k = k2 + 1;
+		at = at2 + q->ml[k2];
+	}
+	missing += q->n - k;
+	fake_out_clear(epfd[e]);
+	if (trace)
+		fprintf(stderr, "endpoint %d: reads again, %zu frames waited, %zu dropped\n", e, q->n,
+			missing);
+	FUZZ_CHECK(!eps[e]->q, "endpoint %d: its queue is still there after it drained", e);
+	FUZZ_CHECK(q->loose || missing == eps[e]->drops - q->drops0,
+		   "endpoint %d: %zu expected frames missing, %llu counted as dropped", e, missing,
+		   (unsigned long long)(eps[e]->drops - q->drops0));
+}
+
+/* Collect what each endpoint got for the batch and compare with the
+ * model: the frames it predicts, in order, each once.  With the tree
+ * on, any of them may be missing (blocked), none may be extra. */
+static void check_outputs(int in)
+{
 	for (int i = 0; i < NEPS; i++) {
-		int p = ep_port[i], copies = 0;
-		struct expect *x = &want_out[p];
-		int want = attached[i] && x->got;
-		ssize_t n;
+		int p = ep_port[i], k = 0;
+		size_t nout = fake_out_count(epfd[i]);
 
-		while ((mask >> i & 1) && (n = recv(peer[i], buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC)) >= 0) {
-			if (switch_bpdu(buf, n, mstp))
+		if (busy[i]) { /* nothing gets out; what should waits */
+			FUZZ_CHECK(nout == 0, "endpoint %d (port %d): sent while its client is busy", i, p);
+			for (k = 0; k < nbatch; k++)
+				if (attached[i] && want_out[k][p].got)
+					backlog_add(i, k);
+			continue;
+		}
+		for (size_t o = 0; o < nout; o++) {
+			size_t n;
+			const uint8_t *buf = fake_out_msg(epfd[i], o, &n);
+			if (switch_bpdu(buf, (ssize_t)n, mstp))
 				continue;
 			if (trace)
-				fprintf(stderr, "  -> endpoint %d (port %d): %zd bytes%s\n", i, p, n,
+				fprintf(stderr, "  -> endpoint %d (port %d): %zu bytes%s\n", i, p, n,
 					n >= 16 && is_tagged(buf) ? ", tagged" : "");
 			FUZZ_CHECK(p != in, "frame came back out of its input port %d", in);
-			FUZZ_CHECK((size_t)n == inlen || (size_t)n == inlen + 4 ||
-					   (inlen - 4 >= ETH_MIN_FRAME && (size_t)n == inlen - 4) ||
-					   (size_t)n == ETH_MIN_FRAME,
-				   "port %d: %zd bytes out for %zu in", p, n, inlen);
-			/* A tagged egress carries the VLAN the frame was classified
-			 * in (an untagged egress may still start with an inner tag). */
-			if (want && x->tag == 1)
-				FUZZ_CHECK(((buf[14] << 8 | buf[15]) & VLAN_VID_MASK) == vid,
-					   "port %d: tagged with VID %d, classified %d", p,
-					   (buf[14] << 8 | buf[15]) & VLAN_VID_MASK, vid);
-			FUZZ_CHECK(want, "endpoint %d (port %d): unexpected %zd-byte frame%s", i, p, n,
+			while (k < nbatch && !(attached[i] && want_out[k][p].got))
+				k++;
+			if (mstp)
+				while (k < nbatch && !(attached[i] && want_out[k][p].got && matches(i, k, buf, n)))
+					k++;
+			FUZZ_CHECK(k < nbatch, "endpoint %d (port %d): unexpected %zu-byte frame%s", i, p, n,
 				   mstp ? " (spanning tree on)" : "");
-			FUZZ_CHECK((size_t)n == x->len && memcmp(buf, x->f, x->len) == 0,
-				   "endpoint %d (port %d): frame differs from the model (%zd vs %zu bytes)",
-				   i, p, n, x->len);
-			FUZZ_CHECK(++copies == 1, "endpoint %d (port %d): the frame came %d times", i, p,
-				   copies);
+			check_one(i, k++, buf, n);
 		}
+		fake_out_clear(epfd[i]);
 		/* Without the tree the model knows exactly who gets a copy. */
-		FUZZ_CHECK(copies || !want || mstp,
-			   "endpoint %d (port %d): expected a %zu-byte frame, got none", i, p, x->len);
+		while (!mstp && k < nbatch && !(attached[i] && want_out[k][p].got))
+			k++;
+		FUZZ_CHECK(mstp || k == nbatch, "endpoint %d (port %d): expected a %zu-byte frame, got none",
+			   i, p, k < nbatch ? batch[k].len : 0);
 	}
 }
 
@@ -545,42 +721,60 @@ static size_t make_frame(struct fuzz_in *in, uint8_t *f, uint8_t flags, uint8_t 
 	return len;
 }
 
+/* Is the next record a frame through the socket of endpoint e?  Then
+ * it is in the same receive batch (one recvmmsg, sends deferred to the
+ * end of the batch: endpoint.c's batching and forward.c's flushes
+ * before it rewrites a frame in place). */
+static int batch_continues(const struct fuzz_in *in, int e)
+{
+	return nbatch < MAXB && in->len >= 2 && in->p[0] >= 0x40 && in->p[0] % NEPS == e &&
+	       (in->p[1] & 0x80);
+}
+
 static void frame_op(struct fuzz_in *in, uint8_t kind)
 {
-	static uint8_t f[VDE_FRAME_MAX + 256];
-	uint8_t flags = fuzz_u8(in), vsel = fuzz_u8(in);
-	int e = kind % NEPS, inport = ep_port[e], vid = -1;
-	size_t len = make_frame(in, f, flags, vsel), plen;
+	int e = kind % NEPS, inport = ep_port[e], via_sock;
+	size_t len;
 
-	if (!attached[e])
-		return; /* an unplugged endpoint sends nothing */
-	int forwarded = len >= ETH_HDR_LEN && len <= sw.max_frame;
-	plen = len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len;
-	if (forwarded) {
-		memset(f + len, 0, plen - len); /* the padding the switch adds */
-		vid = model_forward(inport, f, plen);
-	} else {
-		for (int p = 0; p <= NPORTS; p++)
-			want_out[p].got = 0;
-	}
-	if (trace)
-		fprintf(stderr, "frame in endpoint %d (port %d): %zu bytes%s, %s, VLAN %d\n", e,
-			inport, len, len >= 16 && is_tagged(f) ? ", tagged" : "",
-			flags & 0x80 ? "via socket" : "direct", vid);
-	if (flags & 0x80) { /* through the socket and the receive handler */
-		ssize_t n;
-		while ((n = send(peer[e], f, len, MSG_DONTWAIT)) < 0 && errno == EINTR)
-			;
-		FUZZ_CHECK(n == (ssize_t)len, "inject on peer %d: %s", e, strerror(errno));
-		eps[e]->data.fn(&eps[e]->data, EPOLLIN);
-	} else if (forwarded) { /* straight in, in the smallest buffer allowed */
+	nbatch = 0;
+	do {
+		struct bframe *b = &batch[nbatch];
+		uint8_t flags, vsel;
+		if (nbatch > 0)
+			fuzz_u8(in); /* the record's kind: e again */
+		flags = fuzz_u8(in), vsel = fuzz_u8(in);
+		len = make_frame(in, b->f, flags, vsel);
+		via_sock = flags & 0x80;
+		if (!attached[e])
+			return; /* an unplugged endpoint sends nothing */
+		int forwarded = len >= ETH_HDR_LEN && len <= sw.max_frame;
+		b->len = len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len;
+		memset(b->f + len, 0, b->len - len); /* the padding the switch adds */
+		memset(want_out[nbatch], 0, sizeof(want_out[nbatch]));
+		b->vid = forwarded ? model_forward(inport, nbatch) : -1;
+		if (trace)
+			fprintf(stderr, "frame in endpoint %d (port %d): %zu bytes%s, %s, VLAN %d\n", e,
+				inport, len, len >= 16 && is_tagged(b->f) ? ", tagged" : "",
+				via_sock ? (nbatch ? "same batch" : "via socket") : "direct", b->vid);
+		if (via_sock)
+			fake_push(epfd[e], b->f, len);
+		nbatch++;
+	} while (via_sock && batch_continues(in, e));
+	if (via_sock) { /* the receive handler, as often as epoll would call it */
+		for (int calls = 0; fake_in_msgs(epfd[e]) > 0; calls++) {
+			FUZZ_CHECK(calls < MAXB, "endpoint %d: frames are left unread", e);
+			eps[e]->data.fn(&eps[e]->data, EPOLLIN);
+		}
+	} else if (len >= ETH_HDR_LEN && len <= sw.max_frame) {
+		/* straight in, in the smallest buffer allowed */
+		size_t plen = batch[0].len;
 		uint8_t *buf = malloc(SW_HEADROOM + plen + ETH_VLAN_TAG_LEN);
 		FUZZ_CHECK(buf != NULL, "out of memory");
-		memcpy(buf + SW_HEADROOM, f, len);
+		memcpy(buf + SW_HEADROOM, batch[0].f, len);
 		forward_frame(ports[inport], buf + SW_HEADROOM, len, NULL);
 		free(buf);
 	}
-	check_outputs(inport, plen, vid);
+	check_outputs(inport);
 }
 
 /* Time passes: MAC aging as the switch's tick runs it, then the tree's. */
@@ -608,6 +802,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
 
+	fake_quiet_stderr();
 	while (fuzz_more(&in)) {
 		uint8_t kind = fuzz_u8(&in);
 		if (kind < 0x30)

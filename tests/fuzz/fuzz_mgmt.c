@@ -1,19 +1,27 @@
 /* fuzz_mgmt.c - the management console (applets/switch/mgmt*.c) as a
  * client of the -M socket sees it.
  *
- * There is no socket-free entry point, so each input is one real
- * session: the harness connects to the console socket (mgmt_init on a
- * temporary path), types the input, half-closes, and runs the switch's
- * own event loop until the console closes the connection.  Everything
- * between the socket and the command tables runs as in the switch:
- * accept, line framing across reads, overlong lines, output buffering
- * and flow control, load (of two small files in the working directory:
- * "rc", and "loop" which loads itself up to the nesting bound), logout,
- * shutdown.
+ * Each input is one session on the -M socket (mgmt_init on a temporary
+ * path), in memory: the harness is linked with --wrap for the system
+ * calls the console makes (fakefd.h), so accept4 on the listening
+ * socket hands the console a fake connection, and the session's reads,
+ * sends, epoll registrations and close are served from buffers.  The
+ * harness plays epoll: it calls the session's handler with the events
+ * it registered for that are ready, until the console closes the
+ * connection.  Everything between the socket and the command tables
+ * runs as in the switch: accept, line framing across reads, overlong
+ * lines, output buffering and flow control (the connection takes at
+ * most WINDOW unread bytes, like a socket buffer, so long replies wait
+ * for EPOLLOUT), load (of two small files in the working directory:
+ * "rc", and "loop" which loads itself up to the nesting bound), debug
+ * events, logout, shutdown.
  *
- * Input layout: byte 0 chooses how the rest is written: all at once, or
- * in chunks of 1..255 bytes (each write is one event, so lines are cut
- * at arbitrary points); the rest is what the user types.
+ * Input layout: byte 0 chooses who connects and how the rest is
+ * written: bit 7 set, a user who is neither root nor the switch's owner
+ * (uid/gid 65534: quotas, `load` with that user's rights); bits 0-6, 0
+ * for all at once, else chunks of 1..127 bytes (each is one read, so
+ * lines are cut at arbitrary points).  The rest is what the user types,
+ * then EOF.
  *
  * Checks, besides the sanitizers and libFuzzer's timeout (a session
  * that never ends):
@@ -25,13 +33,18 @@
  *     ("vde[FILE]: ..."), and status lines "1NNN text"; a non-empty reply
  *     ends with a status line; a data block holds no "." line and no
  *     nested block before its end (a client would misread the rest);
- *     "9999 END OF SESSION" only comes last;
- *   - no more replies than input lines.
+ *     "9999 END OF SESSION" only comes last; the debug/ events a session
+ *     subscribed to ("3NNN category text", from the commands it ran:
+ *     port/create, hash/setsize, fstp/setfstp...) may come anywhere;
+ *   - no more replies than input lines;
+ *   - the session always waits for something that will come (else it
+ *     would hang: epoll would never call it again).
  * Between inputs the switch state is put back: VLANs, ports (8, two of
  * them with an endpoint each), MAC table settings, hub mode, spanning
  * tree off with default priority and timers.
  */
 #include "tests/fuzz/fuzz.h"
+#include "tests/fuzz/fakefd.h"
 #include "applets/switch/switch.h"
 #include "applets/switch/mgmt.h"
 #include "applets/switch/stp.h"
@@ -40,8 +53,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,92 +69,91 @@ uint64_t __wrap_now_ms(void) { return 1000000000ull; }
 
 #define NPORTS 8
 #define OUT_MAX (64u << 20)
+#define WINDOW (48u << 10) /* unread bytes the connection holds */
 static const char PROMPT[] = "\nvde$ ";
 static const char DATA[] = "0000 DATA END WITH '.'";
 static const char END[] = "9999 END OF SESSION";
 
 static char dir[64], sock[128];
-static int dirfd = -1, topfd = -1; /* sessions run in dir: "load rc" */
+static int trace; /* FUZZ_TRACE=1: show the session */
+static struct watch *listener; /* the console's, on its real socket */
+static int dirfd = -1; /* where sessions' relative paths go: "load rc" */
 static struct stp_bridge stp_pristine; /* stp_br as the switch starts */
 
 /* Two endpoints, so port/print and port/epclose have something to do. */
 static const int ep_port[2] = { 1, 3 };
 static struct endpoint *eps[2];
-static int peer[2] = { -1, -1 };
+static int epfd[2] = { -1, -1 };
 
 /* ---- the client side of one session ---- */
 static struct {
-	struct watch w;
-	const uint8_t *in;
-	size_t inlen, chunk;
-	int closed_wr, eof;
 	char *out;
 	size_t outlen, outcap;
 } cl;
 
-static void client_event(struct watch *w, uint32_t events)
+/* What the console sent: onto the transcript, and the window is free. */
+static void collect(int fd)
 {
-	char buf[65536];
-	ssize_t n;
+	size_t n;
+	const uint8_t *b = fake_out_bytes(fd, &n);
 
-	(void)events;
-	while ((n = recv(w->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		if (cl.outlen + (size_t)n > cl.outcap) {
-			size_t cap = cl.outcap ? cl.outcap : 65536;
-			while (cap < cl.outlen + (size_t)n)
-				cap *= 2;
-			FUZZ_CHECK(cap <= OUT_MAX, "more than %u bytes of console output", OUT_MAX);
-			cl.out = realloc(cl.out, cap);
-			FUZZ_CHECK(cl.out != NULL, "out of memory");
-			cl.outcap = cap;
-		}
-		memcpy(cl.out + cl.outlen, buf, (size_t)n);
-		cl.outlen += (size_t)n;
+	if (cl.outlen + n > cl.outcap) {
+		size_t cap = cl.outcap ? cl.outcap : 65536;
+		while (cap < cl.outlen + n)
+			cap *= 2;
+		FUZZ_CHECK(cap <= OUT_MAX, "more than %u bytes of console output", OUT_MAX);
+		cl.out = realloc(cl.out, cap);
+		FUZZ_CHECK(cl.out != NULL, "out of memory");
+		cl.outcap = cap;
 	}
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		cl.eof = 1; /* the console closed the session */
-		int fd = w->fd;
-		loop_del(w);
-		close(fd);
-		loop_stop();
-		return;
-	}
-	/* One chunk per event: each arrives as its own read. */
-	if (!cl.closed_wr && cl.inlen > 0) {
-		size_t k = cl.inlen < cl.chunk ? cl.inlen : cl.chunk;
-		n = send(w->fd, cl.in, k, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n > 0) {
-			cl.in += n;
-			cl.inlen -= (size_t)n;
-		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			cl.inlen = 0; /* the session is gone (logout): stop typing */
-		}
-	}
-	if (!cl.closed_wr && cl.inlen == 0) {
-		shutdown(w->fd, SHUT_WR);
-		cl.closed_wr = 1;
-		loop_mod(w, EPOLLIN);
-	}
+	if (n)
+		memcpy(cl.out + cl.outlen, b, n);
+	cl.outlen += n;
+	fake_out_clear(fd);
 }
 
-static void run_session(const uint8_t *in, size_t len, size_t chunk)
+static void stop(uint64_t now)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	(void)now;
+	loop_stop();
+}
 
-	FUZZ_CHECK(fd >= 0, "socket: %s", strerror(errno));
-	strcpy(sa.sun_path, sock);
-	FUZZ_CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect %s: %s", sock,
-		   strerror(errno));
-	cl.in = in;
-	cl.inlen = len;
-	cl.chunk = chunk;
-	cl.closed_wr = cl.eof = 0;
+static void run_session(const uint8_t *in, size_t len, size_t chunk, int other_user)
+{
+	int fd = fake_open(1);
+	long rounds = 0;
+
+	fake_set_window(fd, WINDOW);
+	if (other_user)
+		fake_set_peer(fd, 65534, 65534);
+	fake_connect(fd);
 	cl.outlen = 0;
-	FUZZ_CHECK(loop_add(&cl.w, fd, EPOLLIN | EPOLLOUT, client_event) == 0, "loop_add");
-	/* shutdown stops the loop as well: go on until the session is over */
-	while (!cl.eof)
-		loop_run(1000, NULL);
+	listener->fn(listener, EPOLLIN); /* accept: banner and prompt */
+	while (fake_is_open(fd)) {
+		struct watch *w;
+		uint32_t ev, want;
+		collect(fd);
+		/* one chunk at a time: each is what one read returns */
+		if (len > 0 && fake_in_pending(fd) == 0) {
+			size_t k = len < chunk ? len : chunk;
+			fake_push(fd, in, k);
+			in += k;
+			len -= k;
+		}
+		if (len == 0)
+			fake_eof(fd); /* typed it all: half-close */
+		ev = fake_ready(fd);
+		w = fake_watch(fd, &want);
+		FUZZ_CHECK(w && ev, "the session waits for nothing (epoll events 0x%x): it would hang",
+			   want);
+		FUZZ_CHECK(++rounds < 10000000, "the session never ends");
+		w->fn(w, ev);
+	}
+	collect(fd);
+	/* what the session freed (loop_defer_free) is freed by the loop */
+	fake_epoll_nowait(1);
+	loop_run(0, stop);
+	fake_epoll_nowait(0);
 }
 
 /* ---- checking the transcript ---- */
@@ -149,6 +161,13 @@ static int is_status(const char *l, size_t n)
 {
 	return n >= 6 && l[0] == '1' && l[1] >= '0' && l[1] <= '9' && l[2] >= '0' && l[2] <= '9' &&
 	       l[3] >= '0' && l[3] <= '9' && l[4] == ' ';
+}
+
+/* "3NNN category text": an asynchronous debug event (debug/add). */
+static int is_event(const char *l, size_t n)
+{
+	return n >= 7 && l[0] == '3' && l[1] >= '0' && l[1] <= '7' && l[2] >= '0' && l[2] <= '7' &&
+	       l[3] >= '0' && l[3] <= '7' && l[4] == ' ' && memchr(l + 5, ' ', n - 5);
 }
 
 static int starts(const char *l, size_t n, const char *s)
@@ -172,6 +191,8 @@ static void check_reply(const char *r, size_t len, int last)
 				   "unterminated line \"%.*s\"", (int)(n < 80 ? n : 80), l);
 			return;
 		}
+		if (is_event(l, n))
+			continue; /* comes whenever it happens */
 		if (in_data) {
 			if (n == 1 && l[0] == '.')
 				in_data = 0;
@@ -223,6 +244,55 @@ static void check_transcript(const char *o, size_t len, size_t in_lines)
 }
 
 /* ---- putting the switch back between inputs ---- */
+/* The VLANs the console created (vlan_create, called from mgmt_vlan.c,
+ * is wrapped at link time): reset() removes those instead of asking
+ * vlan_exists() about all 4094. */
+static int created[VLAN_COUNT], ncreated;
+static uint8_t listed[VLAN_COUNT];
+static unsigned int mac_pristine[5]; /* the hash/set* values at start */
+static int mac_resized;              /* hash/setsize ran */
+
+int __real_mac_set_size(unsigned int max);
+int __wrap_mac_set_size(unsigned int max);
+int __wrap_mac_set_size(unsigned int max)
+{
+	mac_resized = 1;
+	return __real_mac_set_size(max);
+}
+
+/* Relative paths typed at the console ("load rc") resolve in our
+ * directory, libFuzzer's own (corpus, reproducers) in the working
+ * directory: open() (wrapped: only the console's calls come here) goes
+ * to openat() instead of a chdir() there and back per input. */
+static int in_session;
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+	va_end(ap);
+	if (in_session && path[0] != '/')
+		return openat(dirfd, path, flags, mode);
+	return __real_open(path, flags, mode);
+}
+
+int __real_vlan_create(int vid);
+int __wrap_vlan_create(int vid);
+int __wrap_vlan_create(int vid)
+{
+	int r = __real_vlan_create(vid);
+
+	if (r == 0 && !listed[vid]) {
+		listed[vid] = 1;
+		created[ncreated++] = vid;
+	}
+	return r;
+}
+
 static int ep_alive(int i)
 {
 	struct port *p = ep_port[i] <= numports ? ports[ep_port[i]] : NULL;
@@ -235,19 +305,15 @@ static int ep_alive(int i)
 
 static void ep_make(int i)
 {
-	int sv[2];
 	struct port *p;
 
-	if (peer[i] >= 0)
-		close(peer[i]);
-	FUZZ_CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 && set_nonblock(sv[0]) == 0,
-		   "socketpair: %s", strerror(errno));
+	FUZZ_CHECK(!fake_is_open(epfd[i]), "endpoint %d gone but its fd %d open", i, epfd[i]);
+	epfd[i] = fake_open(0);
 	p = ports[ep_port[i]] ? ports[ep_port[i]] : port_create(ep_port[i], 1);
 	FUZZ_CHECK(p != NULL, "port_create %d", ep_port[i]);
-	eps[i] = ep_new(EP_UNIX, sv[0], -1, 0, i ? "vde_plug: user=root pid=1" : "QEMU", NULL);
+	eps[i] = ep_new(EP_UNIX, epfd[i], -1, 0, i ? "vde_plug: user=root pid=1" : "QEMU", NULL);
 	FUZZ_CHECK(eps[i] != NULL, "ep_new");
 	port_attach(p, eps[i]);
-	peer[i] = sv[1];
 }
 
 static void reset(void)
@@ -275,20 +341,28 @@ static void reset(void)
 	}
 	FUZZ_CHECK(ports_resize(NPORTS) == 0, "ports_resize(%d): %s", NPORTS, strerror(errno));
 	for (int i = 0; i < 2; i++) {
-		static char frame[VDE_FRAME_MAX + 1];
 		if (!ep_alive(i))
 			ep_make(i);
-		while (recv(peer[i], frame, sizeof(frame), MSG_DONTWAIT) >= 0)
-			; /* BPDUs the spanning tree sent */
+		fake_out_clear(epfd[i]); /* BPDUs the spanning tree sent */
 	}
-	for (int v = 1; v < VLAN_NONE; v++)
+	for (int i = 0; i < ncreated; i++) {
+		int v = created[i];
 		if (vlan_exists(v))
 			FUZZ_CHECK(vlan_remove(v) == 0, "vlan_remove %d: %s", v, strerror(errno));
-	mac_expire_secs = 100;
-	mac_gc_secs = 2;
-	mac_minpersist_secs = 0;
-	mac_max_entries = 65536;
-	FUZZ_CHECK(mac_init(64) == 0, "mac_init");
+		listed[v] = 0;
+	}
+	ncreated = 0;
+	mac_expire_secs = mac_pristine[0];
+	mac_gc_secs = mac_pristine[1];
+	mac_minpersist_secs = mac_pristine[2];
+	mac_max_entries = mac_pristine[3];
+	mac_port_max = mac_pristine[4];
+	/* No frames come in here, so the table only fills if hash/setsize
+	 * or the like made it anew: then start it over. */
+	if (mac_count() > 0 || mac_resized) {
+		FUZZ_CHECK(mac_init(64) == 0, "mac_init");
+		mac_resized = 0;
+	}
 	sw.hub = 0;
 }
 
@@ -322,20 +396,30 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	sw.mode = 0600;
 	strcpy(sw.dir, "/nonexistent/vde.ctl");
 	snprintf(dir, sizeof(dir), "/tmp/fuzz_mgmt.XXXXXX");
-	if (!mkdtemp(dir) || (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    (topfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	/* 0755, the files 0644: the other user may load them too */
+	if (!mkdtemp(dir) || chmod(dir, 0755) < 0 ||
+	    (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die("fuzz_mgmt: temporary directory:");
 	snprintf(sock, sizeof(sock), "%s/mgmt", dir);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i][0]);
-		if (!(f = fopen(path, "w")) || fputs(files[i][1], f) < 0 || fclose(f) != 0)
+		if (!(f = fopen(path, "w")) || fchmod(fileno(f), 0644) < 0 || fputs(files[i][1], f) < 0 ||
+		    fclose(f) != 0)
 			die("fuzz_mgmt: write %s:", path);
 	}
 	stp_init(); /* the fstp/ commands */
 	stp_pristine = stp_br;
+	mac_pristine[0] = mac_expire_secs;
+	mac_pristine[1] = mac_gc_secs;
+	mac_pristine[2] = mac_minpersist_secs;
+	mac_pristine[3] = mac_max_entries;
+	mac_pristine[4] = mac_port_max;
+	trace = getenv("FUZZ_TRACE") != NULL;
+	fake_capture_add(&listener);
 	if (loop_init() < 0 || ports_init(NPORTS) < 0 || mac_init(64) < 0 ||
-	    mgmt_init(sock, 0600, (gid_t)-1) < 0)
+	    mgmt_init(sock, 0600, (gid_t)-1) < 0 || !listener)
 		die("fuzz_mgmt: switch setup failed");
+	fake_listen_on(listener->fd);
 	atexit(cleanup);
 	reset();
 	return 0;
@@ -347,14 +431,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t c = fuzz_u8(&in);
 	size_t lines = 1;
 
+	fake_quiet_stderr();
 	for (size_t i = 0; i < in.len; i++)
 		lines += in.p[i] == '\n';
-	/* Relative paths typed at the console resolve in our directory;
-	 * libFuzzer's own (corpus, reproducers) outside a run in its own. */
-	FUZZ_CHECK(fchdir(dirfd) == 0, "chdir %s: %s", dir, strerror(errno));
-	run_session(in.p, in.len, c ? c : in.len + 1);
-	FUZZ_CHECK(fchdir(topfd) == 0, "chdir back: %s", strerror(errno));
-	if (getenv("FUZZ_TRACE")) /* FUZZ_TRACE=1: show the session */
+	in_session = 1;
+	run_session(in.p, in.len, c & 0x7f ? c & 0x7f : in.len + 1, c >> 7);
+	in_session = 0;
+	if (trace)
 		fprintf(stderr, "%.*s\n", (int)cl.outlen, cl.out);
 	if (getenv("FUZZ_TRANSCRIPT")) { /* =FILE: the last session, kept on a crash */
 		FILE *t = fopen(getenv("FUZZ_TRANSCRIPT"), "w");

@@ -69,7 +69,7 @@ def stream_seeds():
 # ---- switch frames: records as in fuzz_frame.c ----
 VID = {0: 0, 1: 1, 2: 2, 3: 3, 10: 6, 100: 7, 4094: 10, 4095: 11}
 OP = {"create": 0, "addport": 1, "delport": 2, "remove": 3, "setvlan": 4, "plug": 5, "hub": 6,
-      "stp": 7, "edge": 8, "cost": 9, "prio": 10}
+      "stp": 7, "edge": 8, "cost": 9, "prio": 10, "busy": 11}
 BCAST, BPDU, MCAST, A, B, C, D, QEMU = range(8)
 
 
@@ -131,6 +131,26 @@ def frame_seeds():
     put("frame", "qinq-strip.bin", cfg("create", 10) + cfg("setvlan", 10, 2) + raw(1, qinq) +
         raw(3, qinq[:18], via_socket=True) + cfg("setvlan", 4095, 4) + frm(4, BCAST, D, 60) +
         bytes([0x30, 1]) + frm(2, A, B, 60))
+    # Bursts: consecutive socket records of one endpoint are one receive
+    # batch (sends deferred to its end); tags go in and come off in place
+    # while earlier frames of the batch still wait; 40 frames are two
+    # batches (SW_BATCH is 32).
+    put("frame", "batch.bin", cfg("create", 10) + cfg("addport", 10, 1) + cfg("setvlan", 10, 2) +
+        cfg("setvlan", 10, 3) +
+        b"".join(frm(2, dst, B, n, via_socket=True)
+                 for dst, n in ((BCAST, 60), (A, 100), (MCAST, 1514), (C, 61), (B, 60))) +
+        frm(1, BCAST, A, 64, vid=10, via_socket=True) + frm(1, B, A, 200, vid=10, via_socket=True) +
+        frm(1, BCAST, C, 60, vid=10, via_socket=True) + frm(2, A, B, 60, via_socket=True) +
+        b"".join(frm(4, BCAST, D, 60 + i, via_socket=True) for i in range(40)))
+    # A client that stops reading: its frames wait in its queue (64 KiB
+    # in the harness) until it reads again, in order; past that they are
+    # dropped and counted.  Endpoint 2 (port 2) and endpoint 6 (port 6,
+    # sharing it with endpoint 7) are busy; 6 still is at the end.
+    put("frame", "busy.bin", frm(2, BCAST, B, 60) + cfg("busy", 0, 2) + cfg("busy", 0, 6) +
+        frm(1, B, A, 100) + b"".join(frm(1, BCAST, A, 9000) for _ in range(10)) +
+        b"".join(frm(3, dst, C, 200, via_socket=True) for dst in (BCAST, B, A, MCAST)) +
+        cfg("busy", 0, 2) + frm(1, B, A, 64) + cfg("busy", 0, 2) + frm(5, BCAST, D, 1514) +
+        cfg("busy", 0, 2))
 
 
 request_seeds()
@@ -154,7 +174,29 @@ def mgmt_seeds():
         b"\nport/print\x01\nport/print")
 
 
+def mgmt_debug_seeds():
+    # debug/ subscriptions and events caused by the session itself; the
+    # plugin/ menu; fstp/bonus
+    put("mgmt", "debug.txt", b"\x07" + b"debug/list\ndebug/add port\ndebug/add port\ndebug/add\n"
+        b"debug/list port/\nport/create 6\nport/remove 6\nhash/setsize 100\nfstp/setfstp 1\n"
+        b"fstp/setedge 1 1\nfstp/bonus 0 3 5000\nfstp/bonus 7 1 1\nfstp/bonus 0 99 1\n"
+        b"fstp/print\nfstp/setfstp 0\ndebug/del port\ndebug/del port\ndebug/del nosuch\n"
+        b"debug/add nosuch\ndebug/del\ndebug/list zzz\nload rc\n")
+    put("mgmt", "plugin.txt", b"\0" + b"plugin/list\nplugin/list x\nplugin/add pdump\n"
+        b"plugin/add /usr/lib/vde2/plugins/iplog.so\nplugin/add dump.so\nplugin/add\n"
+        b"plugin/add some/other/lib.so\nplugin/del pdump\nhelp plugin\nhelp debug\n")
+
+
+def mgmt_user_seeds():
+    # byte 0 bit 7: the session is uid 65534, neither root nor the owner:
+    # load with that user's rights (rc is readable, /etc/shadow is not)
+    put("mgmt", "other-user.txt", b"\x85" + b"load rc\nload /etc/shadow\nload loop\nport/print\n"
+        b"debug/add port\nport/epclose 3 7\nlogout\n")
+
+
 mgmt_seeds()
+mgmt_debug_seeds()
+mgmt_user_seeds()
 
 
 # ---- offload: [virtio-net header, host order][frame] ----
@@ -193,3 +235,12 @@ def gro_seeds():
 
 
 gro_seeds()
+
+
+# ---- logesc: [output buffer size][text]
+def logesc_seeds():
+    put("logesc", "forged", b"\xff/tmp/sock\nvde_switch: FORGED\r\x1b[2J\\x0a\xc2\x9b")
+    put("logesc", "short", b"\x06\n\n\n")
+
+
+logesc_seeds()

@@ -178,29 +178,90 @@ TEST(mac_grows_and_keeps_everyone)
 
 /* hash/setsize N: at most N stations; the rest are flooded, not learned,
  * and the table keeps working for the ones it has. */
-TEST(mac_full_table_stops_learning)
+/* A full table evicts the least recently seen entry instead of refusing
+ * new stations (a flood must not blind the switch). */
+TEST(mac_full_table_evicts_the_least_recently_seen)
 {
 	uint8_t m[6];
 
 	fresh_table();
 	CHECK(mac_set_size(16) == 0);
-	for (unsigned i = 0; i < 16; i++) {
+	for (unsigned i = 0; i < 16; i++) { /* 4 ports, 4 stations each */
 		nth_mac(m, i);
-		mac_learn(m, 0, 1, 0);
+		mac_learn(m, 0, 1 + (int)i / 4, 10);
 	}
+	nth_mac(m, 5);
+	mac_learn(m, 0, 2, 0); /* refreshed long ago: 5 is the oldest */
 	CHECK(mac_count() == 16);
 	nth_mac(m, 16);
-	CHECK(mac_learn(m, 0, 2, 1) == -1);
-	CHECK(mac_lookup(m, 0) == -1);
+	CHECK(mac_learn(m, 0, 6, 20) == -1);
+	CHECK(mac_lookup(m, 0) == 6); /* the new station is learned */
 	CHECK(mac_count() == 16);
+	nth_mac(m, 5);
+	CHECK(mac_lookup(m, 0) == -1); /* the oldest made room */
 	nth_mac(m, 3);
-	CHECK(mac_learn(m, 0, 5, 1) == 1); /* known stations still move */
+	CHECK(mac_learn(m, 0, 5, 20) == 1); /* known stations still move */
 	CHECK(mac_lookup(m, 0) == 5);
-	mac_expire(200); /* aging makes room again */
-	CHECK(mac_count() == 0);
-	nth_mac(m, 16);
-	mac_learn(m, 0, 2, 200);
-	CHECK(mac_lookup(m, 0) == 2);
+	mac_max_entries = 65536;
+	mac_free();
+}
+
+/* One port holds at most half the table (hash/setportmax): a flood from
+ * it leaves room for everybody else's stations. */
+TEST(mac_port_limit_bounds_one_flooder)
+{
+	uint8_t m[6];
+	unsigned on1 = 0;
+
+	fresh_table();
+	CHECK(mac_set_size(64) == 0);
+	CHECK(mac_port_limit() == 32);
+	for (unsigned i = 0; i < 10000; i++) { /* port 1 floods */
+		nth_mac(m, 100000 + i);
+		mac_learn(m, 0, 1, i / 1000);
+	}
+	for (unsigned i = 0; i < 10000; i++) {
+		nth_mac(m, 100000 + i);
+		on1 += mac_lookup(m, 0) == 1;
+	}
+	CHECK(on1 == 32);
+	for (unsigned i = 0; i < 32; i++) { /* port 2's stations all fit */
+		nth_mac(m, i);
+		mac_learn(m, 0, 2, 20);
+	}
+	for (unsigned i = 0; i < 32; i++) {
+		nth_mac(m, i);
+		CHECK(mac_lookup(m, 0) == 2);
+	}
+	CHECK(mac_set_port_max(4) == 0 && mac_port_limit() == 4);
+	nth_mac(m, 999);
+	mac_learn(m, 0, 3, 20);
+	CHECK(mac_lookup(m, 0) == 3);
+	mac_port_max = 0;
+	mac_max_entries = 65536;
+	mac_free();
+}
+
+/* Two flooding ports fill the table; a live station on a third port that
+ * keeps talking stays learned, and a new one is learned at once. */
+TEST(mac_flood_does_not_evict_live_stations)
+{
+	uint8_t live[6], m[6];
+
+	fresh_table();
+	CHECK(mac_set_size(64) == 0);
+	nth_mac(live, 1);
+	for (unsigned i = 0; i < 20000; i++) {
+		uint32_t now = 1 + i / 100;
+		nth_mac(m, 100000 + i);
+		mac_learn(m, 0, 1 + (int)(i & 1), now);
+		if (i % 100 == 0)
+			mac_learn(live, 0, 3, now); /* the station talks */
+		CHECK(mac_lookup(live, 0) == 3);
+	}
+	nth_mac(m, 2);
+	mac_learn(m, 0, 4, 500);
+	CHECK(mac_lookup(m, 0) == 4);
 	mac_max_entries = 65536;
 	mac_free();
 }

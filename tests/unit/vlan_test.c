@@ -132,6 +132,32 @@ TEST(vlan_unconfigured_port_is_a_trunk)
 	teardown();
 }
 
+/* Once a VLAN exists, a port nobody configured is no trunk any more: it
+ * can neither inject into VLAN 10 nor hear it (no VLAN hopping).
+ * Removing the last VLAN makes it a trunk again. */
+TEST(vlan_unconfigured_port_strict_once_vlans_exist)
+{
+	uint8_t f[64];
+	size_t n;
+
+	setup();
+	CHECK(vlan_create(10) == 0);
+	CHECK(port_setvlan(P[1], 10) == 0);
+	n = frame(f, 1, 10);
+	CHECK(vlan_ingress(P[2], f, n) == -1); /* P[2]: nobody configured it */
+	CHECK(vlan_egress(P[2], 10) == -1);
+	n = frame(f, 1, 123);
+	CHECK(vlan_ingress(P[2], f, n) == -1); /* undefined VLAN */
+	n = frame(f, 0, 0);
+	CHECK(vlan_ingress(P[2], f, n) == 0);  /* its own untagged VLAN 0 */
+	CHECK(vlan_egress(P[2], 0) == 0);
+	CHECK(port_setvlan(P[1], 0) == 0);
+	CHECK(vlan_remove(10) == 0);
+	n = frame(f, 1, 10);
+	CHECK(vlan_ingress(P[2], f, n) == 10); /* no VLAN left: a trunk again */
+	teardown();
+}
+
 TEST(vlan_configured_port_is_strict)
 {
 	uint8_t f[64];

@@ -1,0 +1,141 @@
+/* vep.h - VDE endpoints: every kind of network a frame can come from or
+ * go to (a switch port, a tap, a byte stream, a datagram socket, ...),
+ * each one file common/vep_KIND.c behind one small ops table, named by
+ * a VNL (vnl.h) "scheme://address".  vde_plug joins two of them; the
+ * switch can use the same kinds as ports.
+ *
+ * Endpoints are non-blocking and poll-driven.  The user polls fd_in for
+ * POLLIN when it wants frames, fd_out for POLLOUT when the kind has
+ * output buffered (wants_out) or a send took fewer frames than offered,
+ * and fd_ctl for anything (an event there means the far end is gone).
+ * No allocation happens per frame. */
+#ifndef VDE_VEP_H
+#define VDE_VEP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "stream.h"
+#include "vnl.h"
+
+#define VEP_PORT0 (-1)      /* the switch's special port 0 */
+#define VEP_NAME_MAX 96     /* of e->name, for messages only */
+
+/* What the opener asks of an endpoint; kinds use what applies to them. */
+struct vep_args {
+	const char *descr; /* sent to a switch; " user=NAME pid=N" is added */
+	int port;          /* 0 = any, > 0 = this port, VEP_PORT0 = port 0 */
+	const char *group; /* group of a socket we create, or NULL */
+	mode_t mode;       /* its mode, 0 = the default 0700 */
+};
+
+struct vep;
+
+struct vep_kind {
+	const char *scheme;
+	const char *help;   /* "scheme://ADDRESS  one line", for --help */
+	unsigned vnl_flags; /* enum vnl_flags: how its VNL is parsed */
+	unsigned flags;     /* enum vep_kind_flags */
+	size_t priv_size;   /* bytes of state at e->priv, zeroed */
+	/* 0, or -1 after logging one line about what failed */
+	int (*open)(struct vep *e, const struct vnl *v, const struct vep_args *a);
+	/* Receive up to n frames: fill v[i].iov_len (v[i].iov_base points
+	 * to the caller's buffer of iov_len bytes; a kind may point it at
+	 * its own memory instead, valid until its next recv).  Returns the
+	 * frames received (0: none now), -1 when the endpoint ended. */
+	int (*recv)(struct vep *e, struct iovec *v, int n);
+	/* Send up to n frames.  Returns how many were taken (sent, or
+	 * dropped as a congested link would); fewer than n means "no room
+	 * now, offer the rest again on POLLOUT".  -1: the endpoint ended. */
+	int (*send)(struct vep *e, const struct iovec *v, int n);
+	int (*flush)(struct vep *e);           /* write buffered output; 0/-1 */
+	int (*wants_out)(const struct vep *e); /* output is buffered */
+	void (*close)(struct vep *e);
+};
+
+enum vep_kind_flags {
+	VEP_STREAM = 1, /* frames cross a byte stream: --maxframe applies */
+};
+
+struct vep {
+	const struct vep_kind *kind;
+	char name[VEP_NAME_MAX]; /* the VNL, for messages */
+	int fd_in, fd_out, fd_ctl; /* -1 when there is none */
+	int in_buffered;  /* frames wait inside: call recv without polling */
+	size_t maxsend;   /* longer frames are dropped before send */
+	int rc;           /* set when ended: 0 clean end, 1 error */
+	void *priv;
+};
+
+/* Open the endpoint a VNL names.  0 and *out, or -1 after one message
+ * (an unknown scheme is -1 too: use vep_find first to avoid it). */
+int vep_open(const char *vnl, const struct vep_args *a, struct vep **out);
+void vep_close(struct vep *e);
+
+/* The kind a VNL would open, after vnl_resolve: NULL when its scheme is
+ * unknown (the scheme is left in scheme[VNL_SCHEME_MAX + 1]) or the VNL
+ * is malformed (*bad set, with a message logged). */
+const struct vep_kind *vep_find(const char *vnl, char *scheme, int *bad);
+/* "vde seqpacket ...": every scheme we have, space separated. */
+void vep_schemes(char *buf, size_t size);
+/* Help lines of every kind, one per line. */
+void vep_help(char *buf, size_t size);
+
+/* ---- helpers for kinds (vep.c) ---- */
+
+/* End e with exit status rc; returns -1 for "return vep_end(e, 1);". */
+int vep_end(struct vep *e, int rc);
+/* What a datagram kind does with an errno from send/recv. */
+enum vep_err { VEP_E_RETRY, VEP_E_DROP, VEP_E_GONE, VEP_E_FAIL };
+typedef enum vep_err vep_classify_fn(int err);
+/* For a connected unix socket (a switch port, a seqpacket pair): the far
+ * end closing is the end, a full queue a retry. */
+vep_classify_fn vep_unix_classify;
+/* recvmmsg/sendmmsg with MSG_DONTWAIT on a datagram or seqpacket fd;
+ * to/tolen NULL for a connected socket.  A frame that does not fit the
+ * buffer (MSG_TRUNC) is given length 0, for the caller to drop. */
+int vep_dgram_recv(struct vep *e, int fd, struct iovec *v, int n, vep_classify_fn *cls);
+int vep_dgram_send(struct vep *e, int fd, const void *to, unsigned tolen,
+		   const struct iovec *v, int n, vep_classify_fn *cls);
+/* Group name or number; -1 after a message when unknown. */
+int vep_group(const char *group, unsigned *gid);
+
+/* ---- vep_stream.c: 2-byte length framing on a pair of fds, shared by
+ * stdio:// and cmd:// ---- */
+#define VEP_STREAM_OUT (128 * 1024) /* a slow reader costs drops, not memory */
+#define VEP_STREAM_IN (64 * 1024)
+
+struct vep_stream {
+	int out_flags;         /* fd_out's flags, restored at close: O_NONBLOCK
+				* is shared with every holder of the pipe/tty */
+	int own_fds;           /* close fd_in/fd_out at close */
+	pid_t child;           /* reaped at close */
+	const char *in_name, *out_name;
+	struct stream_dec dec;
+	unsigned long err_shown_at; /* dec.errors when last reported */
+	uint64_t err_last;
+	size_t in_off, in_len;
+	size_t out_off, out_len;
+	/* frames handed out by the last recv, for the deframer callback */
+	struct iovec *rv;
+	int rn, rmax;
+	uint8_t in[VEP_STREAM_IN];
+	uint8_t out[VEP_STREAM_OUT];
+};
+
+/* fd_in/fd_out of e, names for messages ("stdin", "stdout"); child > 0
+ * is reaped at close.  Makes fd_out non-blocking (restored at close). */
+int vep_stream_setup(struct vep *e, int fd_in, int fd_out, const char *in_name,
+		     const char *out_name, pid_t child, int own_fds);
+int vep_stream_recv(struct vep *e, struct iovec *v, int n);
+int vep_stream_send(struct vep *e, const struct iovec *v, int n);
+int vep_stream_flush(struct vep *e);
+int vep_stream_wants_out(const struct vep *e);
+void vep_stream_close(struct vep *e);
+
+/* ---- vep_cmd.c: a command's stdin/stdout as a stream ---- */
+/* argv run directly (the "= CMD ARGS" form of vde_plug). */
+int vep_cmd_argv(char *const argv[], struct vep **out);
+
+#endif

@@ -1,0 +1,214 @@
+/* vep_stream.c - frames on a byte stream: 2-byte big-endian length, then
+ * the frame (spec §4), on stdin/stdout (stdio://) or a command's pipes
+ * (cmd://, "= CMD").
+ *
+ * Output goes through a bounded buffer: when the reader is slow, send
+ * takes fewer frames and the joiner stops reading the other side, so a
+ * cable of two plugs back to back can never deadlock with both blocked
+ * writing, and memory never grows.  Input is read in chunks and
+ * deframed a batch at a time; what is left waits for the next recv. */
+#include "vep.h"
+#include "log.h"
+#include "stream.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PIPE_SIZE (1 << 20)  /* deep pipes: fewer wakeups per frame */
+
+int vep_stream_setup(struct vep *e, int fd_in, int fd_out, const char *in_name,
+		     const char *out_name, pid_t child, int own_fds)
+{
+	struct vep_stream *s = e->priv;
+
+	s->in_name = in_name;
+	s->out_name = out_name;
+	s->child = child;
+	s->own_fds = own_fds;
+	e->fd_in = fd_in;
+	e->fd_out = fd_out;
+	e->maxsend = VDE_FRAME_MAX;
+	stream_dec_init(&s->dec, VDE_STREAM_MAX);
+	fcntl(fd_in, F_SETPIPE_SZ, PIPE_SIZE);
+	fcntl(fd_out, F_SETPIPE_SZ, PIPE_SIZE);
+	s->out_flags = fcntl(fd_out, F_GETFL);
+	if (s->out_flags < 0 || set_nonblock(fd_out) < 0) {
+		log_err("make %s non-blocking:", out_name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Garbage would otherwise give one line per read: say it once a second,
+ * with a running count. */
+static void report_bad_length(struct vep_stream *s)
+{
+	uint64_t now = now_ms();
+
+	if (s->err_shown_at && now - s->err_last < 1000)
+		return;
+	log_err("%s: frame length above %d bytes, not a VDE stream? "
+		"dropped the rest of this read (%lu bad length%s so far)", s->in_name,
+		VDE_STREAM_MAX, s->dec.errors, s->dec.errors == 1 ? "" : "s");
+	s->err_shown_at = s->dec.errors;
+	s->err_last = now;
+}
+
+static void got_frame(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct vep_stream *s = ctx;
+
+	/* Points into in[] or the decoder's buffer: both stay put until the
+	 * next recv, and the decoder's is only reused by a later frame, which
+	 * is never in the same batch (it stops after a frame it assembled). */
+	s->rv[s->rn++] = (struct iovec){ (void *)frame, len };
+}
+
+int vep_stream_recv(struct vep *e, struct iovec *v, int n)
+{
+	struct vep_stream *s = e->priv;
+
+	if (s->in_off == s->in_len) {
+		ssize_t r = read(e->fd_in, s->in, sizeof(s->in));
+		if (r == 0) {
+			log_debug("%s: end of stream", s->in_name);
+			return vep_end(e, 0);
+		}
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			log_err("read %s:", s->in_name);
+			return vep_end(e, 1);
+		}
+		s->in_off = 0;
+		s->in_len = (size_t)r;
+	}
+	s->rv = v;
+	s->rn = 0;
+	s->rmax = n;
+	while (s->rn < n && s->in_off < s->in_len) {
+		int bad = 0;
+		int before = s->rn;
+		size_t used = stream_dec_step(&s->dec, s->in + s->in_off, s->in_len - s->in_off,
+					      got_frame, s, &bad);
+		s->in_off += used;
+		if (bad) { /* the vde2 rule: drop the rest of this read */
+			report_bad_length(s);
+			s->in_off = s->in_len;
+		}
+		/* A frame assembled in the decoder's buffer ends the batch:
+		 * the next one would overwrite it. */
+		if (s->rn > before && v[s->rn - 1].iov_base == (void *)(s->dec.buf + VDE_STREAM_HDR))
+			break;
+	}
+	e->in_buffered = s->in_off < s->in_len;
+	return s->rn;
+}
+
+int vep_stream_flush(struct vep *e)
+{
+	struct vep_stream *s = e->priv;
+
+	while (s->out_len > 0) {
+		ssize_t n = write(e->fd_out, s->out + s->out_off, s->out_len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EPIPE) {
+				log_debug("%s closed by its reader", s->out_name);
+				return vep_end(e, 0);
+			}
+			log_err("write %s:", s->out_name);
+			return vep_end(e, 1);
+		}
+		s->out_off += (size_t)n;
+		s->out_len -= (size_t)n;
+	}
+	s->out_off = 0;
+	return 0;
+}
+
+int vep_stream_send(struct vep *e, const struct iovec *v, int n)
+{
+	struct vep_stream *s = e->priv;
+	int done = 0;
+
+	for (; done < n; done++) {
+		size_t need = VDE_STREAM_HDR + v[done].iov_len;
+		if (VEP_STREAM_OUT - s->out_off - s->out_len < need && s->out_off > 0) {
+			memmove(s->out, s->out + s->out_off, s->out_len);
+			s->out_off = 0;
+		}
+		if (VEP_STREAM_OUT - s->out_len - s->out_off < need)
+			break;
+		uint8_t *dst = s->out + s->out_off + s->out_len;
+		stream_hdr(dst, v[done].iov_len);
+		memcpy(dst + VDE_STREAM_HDR, v[done].iov_base, v[done].iov_len);
+		s->out_len += need;
+	}
+	if (vep_stream_flush(e) < 0)
+		return -1;
+	return done;
+}
+
+int vep_stream_wants_out(const struct vep *e)
+{
+	const struct vep_stream *s = e->priv;
+
+	return s->out_len > 0;
+}
+
+void vep_stream_close(struct vep *e)
+{
+	struct vep_stream *s = e->priv;
+
+	if (s->out_flags >= 0 && e->fd_out >= 0)
+		fcntl(e->fd_out, F_SETFL, s->out_flags);
+	if (s->own_fds) {
+		if (e->fd_in >= 0)
+			close(e->fd_in);
+		if (e->fd_out >= 0 && e->fd_out != e->fd_in)
+			close(e->fd_out);
+	}
+	if (s->child > 0) {
+		/* Its stdin is closed now; a command that ignores that is
+		 * asked to go. */
+		if (waitpid(s->child, NULL, WNOHANG) == 0) {
+			kill(s->child, SIGTERM);
+			while (waitpid(s->child, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+	}
+}
+
+/* ---- stdio://: our own stdin and stdout ---- */
+
+static int stdio_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
+{
+	(void)a;
+	if (*v->addr || v->nopt) {
+		log_err("%s: stdio:// takes no address or options", e->name);
+		return -1;
+	}
+	return vep_stream_setup(e, STDIN_FILENO, STDOUT_FILENO, "stdin", "stdout", 0, 0);
+}
+
+const struct vep_kind vep_kind_stdio = {
+	.scheme = "stdio",
+	.help = "stdio://                 stdin/stdout, 2-byte length + frame (the default)",
+	.flags = VEP_STREAM,
+	.priv_size = sizeof(struct vep_stream),
+	.open = stdio_open,
+	.recv = vep_stream_recv,
+	.send = vep_stream_send,
+	.flush = vep_stream_flush,
+	.wants_out = vep_stream_wants_out,
+	.close = vep_stream_close,
+};

@@ -1,0 +1,123 @@
+/* vep_tap.c - tap://IFNAME: a Linux tap interface (IFF_TAP|IFF_NO_PI),
+ * one frame per read or write; made if it does not exist (root or
+ * CAP_NET_ADMIN), attached to if it is a persistent tap we may use. */
+#include "vep.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* musl's static build has no kernel headers: the ABI numbers. */
+#ifdef __has_include
+#if __has_include(<linux/if_tun.h>)
+#include <linux/if_tun.h>
+#endif
+#endif
+#ifndef TUNSETIFF
+#define TUNSETIFF _IOW('T', 202, int)
+#endif
+#ifndef IFF_TAP
+#define IFF_TAP 0x0002
+#endif
+#ifndef IFF_NO_PI
+#define IFF_NO_PI 0x1000
+#endif
+
+static int tap_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
+{
+	struct ifreq ifr;
+	size_t n = strlen(v->addr);
+	int fd;
+
+	(void)a;
+	if (v->nopt) {
+		log_err("%s: tap:// takes no options", e->name);
+		return -1;
+	}
+	if (n == 0 || n >= IFNAMSIZ) {
+		log_err("%s: interface name must be 1..%d characters (got %zu)", e->name,
+			IFNAMSIZ - 1, n);
+		return -1;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		log_err("open /dev/net/tun for %s:", v->addr);
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	memcpy(ifr.ifr_name, v->addr, n);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		log_err("tap %s:", v->addr);
+		close(fd);
+		return -1;
+	}
+	e->fd_in = e->fd_out = fd;
+	e->maxsend = 65535;
+	return 0;
+}
+
+static int tap_recv(struct vep *e, struct iovec *v, int n)
+{
+	int got = 0;
+
+	while (got < n) {
+		ssize_t r = read(e->fd_in, v[got].iov_base, v[got].iov_len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EIO) /* down: nothing to read */
+				break;
+			if (errno == EBADFD) {
+				log_err("tap %s: interface gone", e->name);
+				return vep_end(e, 1);
+			}
+			log_err("read %s:", e->name);
+			return vep_end(e, 1);
+		}
+		v[got++].iov_len = (size_t)r;
+	}
+	return got;
+}
+
+static int tap_send(struct vep *e, const struct iovec *v, int n)
+{
+	int done = 0;
+
+	while (done < n) {
+		ssize_t r = write(e->fd_out, v[done].iov_base, v[done].iov_len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EBADFD) {
+				log_err("tap %s: interface gone", e->name);
+				return vep_end(e, 1);
+			}
+			/* down (EIO), too big (EINVAL), no buffers: lost frame */
+		}
+		done++;
+	}
+	return done;
+}
+
+static void tap_close(struct vep *e)
+{
+	close(e->fd_in);
+}
+
+const struct vep_kind vep_kind_tap = {
+	.scheme = "tap",
+	.help = "tap://IFNAME             a tap interface (made when missing; root)",
+	.open = tap_open,
+	.recv = tap_recv,
+	.send = tap_send,
+	.close = tap_close,
+};
