@@ -3,6 +3,7 @@
  * CAP_NET_ADMIN), attached to if it is a persistent tap we may use. */
 #include "vep.h"
 #include "log.h"
+#include "tun.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,22 +11,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-
-/* musl's static build has no kernel headers: the ABI numbers. */
-#ifdef __has_include
-#if __has_include(<linux/if_tun.h>)
-#include <linux/if_tun.h>
-#endif
-#endif
-#ifndef TUNSETIFF
-#define TUNSETIFF _IOW('T', 202, int)
-#endif
-#ifndef IFF_TAP
-#define IFF_TAP 0x0002
-#endif
-#ifndef IFF_NO_PI
-#define IFF_NO_PI 0x1000
-#endif
 
 static int tap_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 {

@@ -20,17 +20,23 @@ nsa=$(mkns a)
 nsb=$(mkns b)
 ta=vt$$a tb=vt$$b
 
+# taps_ping WHAT: the plugs pa and pb made taps A and B: address them,
+# they ping each other
+taps_ping() {
+	wait_for ip -n "$nsa" link show "$ta" || fail "no tap $ta: $(cat "$T/pa.log")"
+	wait_for ip -n "$nsb" link show "$tb" || fail "no tap $tb: $(cat "$T/pb.log")"
+	ip -n "$nsa" addr add 10.199.31.1/24 dev "$ta" && ip -n "$nsa" link set "$ta" up || fail "configure $ta"
+	ip -n "$nsb" addr add 10.199.31.2/24 dev "$tb" && ip -n "$nsb" link set "$tb" up || fail "configure $tb"
+	pingboth "$nsa" 10.199.31.1 "$nsb" 10.199.31.2 "$1"
+}
+
 # two_taps DIR PLUGA PLUGB: PLUGA makes tap A, PLUGB tap B, both on the
 # switch at DIR; they ping; both plugs end
 two_taps() {
 	local dir=$1 pa=$2 pb=$3
 	bg pa ip netns exec "$nsa" "$pa" "tap://$ta" "vde://$dir"
 	bg pb ip netns exec "$nsb" "$pb" "tap://$tb" "vde://$dir"
-	wait_for ip -n "$nsa" link show "$ta" || fail "no tap $ta: $(cat "$T/pa.log")"
-	wait_for ip -n "$nsb" link show "$tb" || fail "no tap $tb: $(cat "$T/pb.log")"
-	ip -n "$nsa" addr add 10.199.31.1/24 dev "$ta" && ip -n "$nsa" link set "$ta" up || fail "configure $ta"
-	ip -n "$nsb" addr add 10.199.31.2/24 dev "$tb" && ip -n "$nsb" link set "$tb" up || fail "configure $tb"
-	pingboth "$nsa" 10.199.31.1 "$nsb" 10.199.31.2 "two taps on $dir"
+	taps_ping "two taps on $dir"
 	unplug pa
 	unplug pb
 	wait_for sh -c "! ip -n $nsa link show $ta && ! ip -n $nsb link show $tb" || fail "taps outlived their plugs"
@@ -65,10 +71,7 @@ bg pa ip netns exec "$nsa" "$OURS" "tap://$ta" "switch://$T/sw3[mode=0660/hashsi
 wait_for test -S "$T/sw3/ctl" || fail "tap:// switch:// did not start: $(cat "$T/pa.log")"
 [ "$(stat -c %a "$T/sw3/ctl")" = 660 ] || fail "mode=0660 not applied: $(stat -c %a "$T/sw3/ctl")"
 bg pb ip netns exec "$nsb" "$THEIRS" "tap://$tb" "vde://$T/sw3"
-wait_for ip -n "$nsa" link show "$ta" && wait_for ip -n "$nsb" link show "$tb" || fail "taps missing"
-ip -n "$nsa" addr add 10.199.31.1/24 dev "$ta" && ip -n "$nsa" link set "$ta" up || fail "configure $ta"
-ip -n "$nsb" addr add 10.199.31.2/24 dev "$tb" && ip -n "$nsb" link set "$tb" up || fail "configure $tb"
-pingboth "$nsa" 10.199.31.1 "$nsb" 10.199.31.2 "a tap and its own switch"
+taps_ping "a tap and its own switch"
 unplug pb
 unplug pa
 wait_for sh -c "! test -e '$T/sw3'" || fail "switch:// left $T/sw3"

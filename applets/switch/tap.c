@@ -1,6 +1,7 @@
 /* tap.c - a Linux tap interface as an endpoint on the first free port. */
 #include "switch.h"
 #include "common/log.h"
+#include "common/tun.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,33 +9,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <net/if.h>
-
-#ifdef __has_include
-#if __has_include(<linux/if_tun.h>)
-#include <linux/if_tun.h>
-#endif
-#endif
-/* Static builds against a libc without kernel headers: the ABI values. */
-#ifndef TUNSETIFF
-#define TUNSETIFF _IOW('T', 202, int)
-#endif
-#ifndef IFF_TAP
-#define IFF_TAP 0x0002
-#endif
-#ifndef IFF_NO_PI
-#define IFF_NO_PI 0x1000
-#endif
-#ifndef IFF_VNET_HDR
-#define IFF_VNET_HDR 0x4000
-#endif
-#ifndef TUNSETOFFLOAD
-#define TUNSETOFFLOAD _IOW('T', 208, unsigned int)
-#endif
-#ifndef TUN_F_CSUM
-#define TUN_F_CSUM 0x01
-#define TUN_F_TSO4 0x02
-#define TUN_F_TSO6 0x04
-#endif
 
 int tap_offload = 1; /* --nooffload clears it */
 int gro_enabled = 1; /* merging segments for taps; off with --nooffload */
