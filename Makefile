@@ -8,10 +8,16 @@
 #   make bench      side-by-side benchmark against Debian's vde_switch
 #   make fuzz       bounded fuzzing runs (clang/libFuzzer)
 #   make install PREFIX=/usr/local DESTDIR=
+#                   the binary, its symlinks, the manual pages
+#   make install-extras   systemd unit, ifupdown hook, bash completion
 
 VERSION  := 0.1
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DVDE_VERSION='"$(VERSION)"' -I.
@@ -27,7 +33,7 @@ VDE_BIN ?= vde
 B ?= build/default
 OBJS := $(SRCS:%.c=$(B)/%.o)
 
-.PHONY: all run test unit asan static install uninstall bench fuzz clean
+.PHONY: all run test unit asan static install uninstall install-extras uninstall-extras bench fuzz clean
 
 all: vde build/bin/.links
 
@@ -38,9 +44,12 @@ vde: $(B)/vde
 $(B)/vde: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS)
 
-$(B)/%.o: %.c $(HDRS) Makefile
+# -MMD -MP: each object learns the headers it includes (build/.../X.d)
+$(B)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(OBJS:.o=.d)
 
 build/bin/.links: vde
 	@mkdir -p build/bin
@@ -67,10 +76,31 @@ install: $(VDE_BIN)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(VDE_BIN) $(DESTDIR)$(BINDIR)/vde
 	@for l in $$($(abspath $(VDE_BIN)) --list); do ln -sf vde $(DESTDIR)$(BINDIR)/$$l; echo "  $(BINDIR)/$$l -> vde"; done
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
 	@for l in $$($(abspath $(VDE_BIN)) --list); do rm -f $(DESTDIR)$(BINDIR)/$$l; done
 	rm -f $(DESTDIR)$(BINDIR)/vde
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
+
+# ---- extras/: what runs vde at boot, and shell completion ----
+# The files name the installed binary: @BINDIR@ becomes $(BINDIR).
+MANPAGES := $(wildcard man/*.1)
+HOOKS := $(DESTDIR)$(SYSCONFDIR)/network/if-pre-up.d/vde $(DESTDIR)$(SYSCONFDIR)/network/if-post-down.d/vde
+SUBST = sed 's|@BINDIR@|$(BINDIR)|g'
+install-extras: $(VDE_BIN)
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(dir $(HOOKS))
+	$(SUBST) 'extras/vde_switch@.service.in' > '$(DESTDIR)$(SYSTEMDUNITDIR)/vde_switch@.service'
+	chmod 0644 '$(DESTDIR)$(SYSTEMDUNITDIR)/vde_switch@.service'
+	@for h in $(HOOKS); do $(SUBST) extras/ifupdown-vde.in > $$h && chmod 0755 $$h && echo "  $$h"; done
+	$(SUBST) extras/vde.bash-completion.in > $(DESTDIR)$(BASHCOMPDIR)/vde
+	chmod 0644 $(DESTDIR)$(BASHCOMPDIR)/vde
+	@for l in $$($(abspath $(VDE_BIN)) --list); do ln -sf vde $(DESTDIR)$(BASHCOMPDIR)/$$l; done
+
+uninstall-extras:
+	rm -f '$(DESTDIR)$(SYSTEMDUNITDIR)/vde_switch@.service' $(HOOKS) $(DESTDIR)$(BASHCOMPDIR)/vde
+	@for l in $$($(abspath $(VDE_BIN)) --list); do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$l; done
 
 # ---- tests ----
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard common/*.c) $(wildcard applets/switch/*.c)

@@ -1,7 +1,15 @@
-/* switch.c - vde_switch: options, start-up, the event loop, clean exit.
- * The switch itself lives in applets/switch/ (see switch.h for a map). */
-#include "applets/switch/switch.h"
+/* switch.c - vde_switch: options parsed into the switch instance (sw.h),
+ * start and exit of its parts in order, the event loop.  The parts live
+ * in applets/switch/; sw.h says which file a frame passes through. */
+#include "applets/switch/connect.h"
+#include "applets/switch/ctlsock.h"
 #include "applets/switch/debug.h"
+#include "applets/switch/endpoint.h"
+#include "applets/switch/mactable.h"
+#include "applets/switch/mgmt.h"
+#include "applets/switch/port.h"
+#include "applets/switch/stp.h"
+#include "applets/switch/sw.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -26,10 +34,19 @@ const char switch_help[] =
 	"                         file, serve it VDE1-style (no directory).  DIR may\n"
 	"                         not be a symlink nor lie below another user's symlink\n"
 	"                         or directory (-M and -p likewise)\n"
-	"  -t, --tap NAME         attach tap interface NAME (repeatable)\n"
-	"      --port VNL         attach a network as a port (repeatable); for now\n"
-	"                         seqpacket://FD, an inherited SOCK_SEQPACKET socket\n"
-	"                         (one frame per message), as vde_plug switch:// uses\n"
+	"  -t, --tap NAME         attach tap interface NAME (repeatable); the same as\n"
+	"                         --port tap://NAME\n"
+	"      --port VNL         keep a network on the next free port (repeatable):\n"
+	"                         any scheme of vde_plug but switch:// and hub://, e.g.\n"
+	"                         vde://DIR (another switch), tap://NAME, udp://...,\n"
+	"                         cmd://\"ssh HOST vde_plug DIR\" (a cable: the switch\n"
+	"                         itself frames the command's stdin/stdout),\n"
+	"                         seqpacket://FD, stdio:// (with --nostdin).  When its\n"
+	"                         far end ends it is opened again after 1 s, then 2,\n"
+	"                         4, ... up to 60 s apart (1 s again after a minute\n"
+	"                         up); a first open that fails is retried the same\n"
+	"                         way.  Inherited fds (seqpacket://, stdio://) are not\n"
+	"                         reopened.  Console: port/connect, port/disconnect\n"
 	"  -x, --hub              hub: repeat every frame to every port\n"
 	"  -F, --stp, --fstp      spanning tree (IEEE 802.1D): loops of cables are cut\n"
 	"      --priority N       spanning tree bridge priority 0..65535 (default 32768)\n"
@@ -75,8 +92,6 @@ const char switch_help[] =
 	"load FILE reads FILE with the rights of the console's user (the -M client's\n"
 	"uid and groups; the owner's on stdin and -f): a regular file of at most 1 MiB,\n"
 	"run 64 lines per turn so frames keep flowing; later commands wait for it.\n";
-
-struct sw_config sw;
 
 enum {
 	OPT_DIRMODE = 256, OPT_MGMTMODE, OPT_MGMTGROUP, OPT_NOSTDIN, OPT_HASHSIZE,
@@ -124,9 +139,7 @@ static const struct option longopts[] = {
 
 struct switch_opts {
 	const char *sock;
-	const char *taps[64];
-	int ntaps;
-	const char *vnls[64]; /* --port */
+	char **vnls; /* --port, and -tap NAME as tap://NAME, in order */
 	int nvnls;
 	int numports, daemon, nostdin;
 	int stp;
@@ -160,23 +173,29 @@ static gid_t group_arg(const char *opt, const char *s)
 	return g;
 }
 
+/* One more network to keep on a port; argc bounds how many there are. */
+static void add_port(struct switch_opts *o, const char *prefix, const char *vnl)
+{
+	size_t len = strlen(prefix) + strlen(vnl) + 1;
+	char *s = malloc(len);
+
+	if (!s)
+		die("out of memory");
+	snprintf(s, len, "%s%s", prefix, vnl);
+	o->vnls[o->nvnls++] = s;
+}
+
 static void parse_args(int argc, char **argv, struct switch_opts *o)
 {
 	int c;
 
+	if (!(o->vnls = calloc((size_t)argc + 1, sizeof(*o->vnls))))
+		die("out of memory");
 	while ((c = getopt_long_only(argc, argv, "s:t:xn:m:g:dp:M:f:vhFD:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->sock = optarg; break;
-		case 't':
-			if (o->ntaps == (int)ARRAY_LEN(o->taps))
-				usage_error("too many -tap options (max %zu)", ARRAY_LEN(o->taps));
-			o->taps[o->ntaps++] = optarg;
-			break;
-		case OPT_PORT:
-			if (o->nvnls == (int)ARRAY_LEN(o->vnls))
-				usage_error("too many --port options (max %zu)", ARRAY_LEN(o->vnls));
-			o->vnls[o->nvnls++] = optarg;
-			break;
+		case 't': add_port(o, "tap://", optarg); break;
+		case OPT_PORT: add_port(o, "", optarg); break;
 		case 'x': sw.hub = 1; break;
 		case 'n': o->numports = (int)num_arg("--numports", optarg, 1, 65535); break;
 		case 'm': sw.mode = mode_arg("--mode", optarg); o->mode_set = 1; break;
@@ -191,7 +210,7 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 		case 'f': o->rcfile = optarg; break;
 		case OPT_NOSTDIN: o->nostdin = 1; break;
 		case 'D': dbg_max_clients = (int)num_arg("--debugclients", optarg, 0, 65535); break;
-		case OPT_MACEXPIRE: mac_expire_secs = (unsigned)num_arg("--macexpire", optarg, 1, 1 << 24); break;
+		case OPT_MACEXPIRE: mac_set_timer(MAC_EXPIRE, (unsigned)num_arg("--macexpire", optarg, 1, 1 << 24)); break;
 		case OPT_HASHSIZE: mac_max_entries = (unsigned)num_arg("--hashsize", optarg, 1, 1 << 24); break;
 		case OPT_MACADDR:
 			if (parse_mac(optarg, sw.mac) < 0)
@@ -202,7 +221,7 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 		case OPT_QUEUE_TOTAL: sw.queue_total = (size_t)num_arg("--queue-total", optarg, 2 * (VDE_FRAME_MAX + 2), 1L << 40); break;
 		case OPT_USER_PORTS: sw.user_ports = (int)num_arg("--user-ports", optarg, 0, 65535); break;
 		case OPT_USER_ENDPOINTS: sw.user_endpoints = (int)num_arg("--user-endpoints", optarg, 0, INT_MAX); break;
-		case OPT_NOOFFLOAD: tap_offload = gro_enabled = 0; break;
+		case OPT_NOOFFLOAD: sw.offload = sw.gro = 0; break;
 		case 'v': printf("vde_switch (vde) " VDE_VERSION "\n"); exit(0);
 		case 'h': fputs(switch_help, stdout); exit(0);
 		case 'F': o->stp = 1; break;
@@ -212,6 +231,9 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	for (int i = 0; i < o->nvnls; i++)
+		if (strncmp(o->vnls[i], "stdio:", 6) == 0 && !o->daemon && !o->nostdin)
+			usage_error("--port %s: stdin is the console; add --nostdin", o->vnls[i]);
 }
 
 /* vde2's mode rules: -m alone gives the directory matching x bits;
@@ -320,9 +342,11 @@ static void tick(uint64_t now)
 {
 	static uint64_t last_gc;
 
+	sw_now(); /* the frame path's clock */
 	ctlsock_expire(now);
 	stp_tick(now);
 	mgmt_tick();
+	connect_tick(now);
 	if (now - last_gc >= (uint64_t)mac_gc_secs * 1000) {
 		mac_expire(sw_now());
 		last_gc = now;
@@ -331,9 +355,26 @@ static void tick(uint64_t now)
 
 static void close_all_endpoints(void)
 {
-	for (int i = 0; i <= numports; i++)
-		while (ports[i] && ports[i]->eps)
-			ep_close(ports[i]->eps, "closed: switch exiting");
+	connect_free();
+	for (int i = 0; i <= sw.numports; i++)
+		while (sw.ports[i] && sw.ports[i]->eps)
+			ep_close(sw.ports[i]->eps, "closed: switch exiting");
+}
+
+/* --port and -tap, in order: a bad VNL stops the start; one that does
+ * not open yet is retried (connect.c). */
+static int open_ports(const struct switch_opts *o)
+{
+	for (int i = 0; i < o->nvnls; i++) {
+		int err = connect_port(0, o->vnls[i], 1, NULL);
+		if (err == ENOSPC)
+			log_err("--port %s: no free port", o->vnls[i]);
+		else if (err && err != EINVAL && err != EPROTONOSUPPORT)
+			log_err("--port %s: %s", o->vnls[i], strerror(err));
+		if (err)
+			return -1;
+	}
+	return 0;
 }
 
 /* -daemon: the parent returns only once the child is serving (exit 0)
@@ -415,19 +456,15 @@ static int start(struct switch_opts *o, const char *pidfile, const char *mgmt, i
 	const char *rcfile = o->rcfile ? o->rcfile : default_rcfile();
 	int rc;
 
-	stp_init();
+	dbg_set_sink(mgmt_dbg_deliver); /* debug/ events reach the consoles */
 	if (o->stp && stp_set_enabled(1))
 		log_warn("--stp: ignored in hub mode (a hub repeats BPDUs too)");
 	if (ctlsock_busy() || (pidfile && (*pidfd = pidfile_create(pidfile)) < 0))
 		return -1;
 	if (ctlsock_init() < 0)
 		return -1;
-	for (int i = 0; i < o->ntaps; i++)
-		if (tap_open(o->taps[i]) < 0)
-			return -1;
-	for (int i = 0; i < o->nvnls; i++)
-		if (fdport_open(o->vnls[i]) < 0)
-			return -1;
+	if (open_ports(o) < 0)
+		return -1;
 	if (o->daemon && daemonize() < 0)
 		return -1;
 	if (pidfile && pidfile_fill(*pidfd, pidfile) < 0)
@@ -447,13 +484,7 @@ int switch_main(int argc, char **argv)
 	char *pidfile = NULL, *mgmt = NULL;
 	int rc, pidfd = -1;
 
-	sw.mode = 0600;
-	sw.dirmode = 02700;
-	sw.gid = (gid_t)-1;
-	sw.max_frame = VDE_FRAME_MAX;
-	sw.queue_bytes = SW_DEFAULT_QUEUE_BYTES;
-	sw.queue_total = SW_DEFAULT_QUEUE_TOTAL;
-	sw.user_ports = sw.user_endpoints = -1; /* defaults: see port.c */
+	sw_defaults();
 	random_mac(sw.mac);
 	parse_args(argc, argv, &o);
 	derive_modes(&o);
@@ -472,7 +503,7 @@ int switch_main(int argc, char **argv)
 		daemon_ready();
 	if (rc == 0) {
 		log_info("VDE switch started on %s (%d ports%s; %d file descriptors, %d kept for root and uid %u)",
-			 sw.ctl_path, numports, sw.hub ? ", hub" : "", sw.fd_limit, sw.fd_reserve, (unsigned)geteuid());
+			 sw.ctl_path, sw.numports, sw.hub ? ", hub" : "", sw.fd_limit, sw.fd_reserve, (unsigned)geteuid());
 		loop_run(500, tick);
 	}
 	mgmt_cleanup();
@@ -484,7 +515,11 @@ int switch_main(int argc, char **argv)
 	}
 	free(pidfile);
 	free(mgmt);
+	for (int i = 0; i < o.nvnls; i++)
+		free(o.vnls[i]);
+	free(o.vnls);
 	ep_free_buffers();
+	ep_tap_free();
 	ports_free();
 	mac_free();
 	loop_done();

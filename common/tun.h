@@ -1,5 +1,6 @@
-/* tun.h - the Linux tun/tap ABI the tap kinds use (vep_tap.c, the
- * switch's tap.c), from <linux/if_tun.h> when there is one.  A static
+/* tun.h - opening a Linux tap interface, for both tap kinds (vde_plug's
+ * vep_tap.c and the switch's ep_tap.c), and the tun/tap ABI they use,
+ * from <linux/if_tun.h> when there is one.  A static
  * build against a libc without kernel headers (musl) gets the values
  * here: they are the kernel's ABI and never change. */
 #ifndef VDE_TUN_H
@@ -32,5 +33,11 @@
 #define TUN_F_TSO4 0x02
 #define TUN_F_TSO6 0x04
 #endif
+
+/* Open (or make: root / CAP_NET_ADMIN) tap NAME, non-blocking.  With
+ * offload, ask for vnet headers and TCP segmentation offload: *vnet
+ * says whether the tap now carries them (frames are then [struct
+ * vnet_hdr][frame up to 64 KiB]).  The fd, or -1 after one message. */
+int tun_open_tap(const char *name, int offload, int *vnet);
 
 #endif

@@ -56,6 +56,8 @@ struct vep_kind {
 
 enum vep_kind_flags {
 	VEP_STREAM = 1, /* frames cross a byte stream: --maxframe applies */
+	VEP_ONCE = 2,   /* an inherited fd: cannot be opened again */
+	VEP_NESTED = 4, /* runs a switch of its own (not inside a switch) */
 };
 
 struct vep {
@@ -133,6 +135,11 @@ int vep_stream_send(struct vep *e, const struct iovec *v, int n);
 int vep_stream_flush(struct vep *e);
 int vep_stream_wants_out(const struct vep *e);
 void vep_stream_close(struct vep *e);
+/* A stream endpoint on fds we were given (not closed by vep_close):
+ * stdin/stdout, or the ALTERNATE_STDIN/OUT fds dpipe gives a middle
+ * command.  0 and *out, or -1 after a message. */
+int vep_stream_fds(int fd_in, int fd_out, const char *in_name, const char *out_name,
+		   struct vep **out);
 
 /* ---- vep_cmd.c: a command's stdin/stdout as a stream ---- */
 /* argv run directly (the "= CMD ARGS" form of vde_plug). */

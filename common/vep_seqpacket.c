@@ -74,6 +74,7 @@ static void sp_close(struct vep *e)
 const struct vep_kind vep_kind_seqpacket = {
 	.scheme = "seqpacket",
 	.help = "seqpacket://FD           an inherited SOCK_SEQPACKET socket, a frame per message",
+	.flags = VEP_ONCE,
 	.open = sp_open,
 	.recv = sp_recv,
 	.send = sp_send,

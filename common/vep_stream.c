@@ -15,8 +15,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PIPE_SIZE (1 << 20)  /* deep pipes: fewer wakeups per frame */
@@ -165,6 +168,22 @@ int vep_stream_wants_out(const struct vep *e)
 	return s->out_len > 0;
 }
 
+/* Wait for a child asked to go, at most half a second (a switch must
+ * not hang on a command that ignores SIGTERM), then SIGKILL. */
+static void reap_bounded(pid_t child)
+{
+	for (int i = 0; i < 50; i++) {
+		pid_t r = waitpid(child, NULL, WNOHANG);
+		if (r == child || (r < 0 && errno != EINTR))
+			return;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	kill(child, SIGKILL);
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 void vep_stream_close(struct vep *e)
 {
 	struct vep_stream *s = e->priv;
@@ -182,8 +201,7 @@ void vep_stream_close(struct vep *e)
 		 * asked to go. */
 		if (waitpid(s->child, NULL, WNOHANG) == 0) {
 			kill(s->child, SIGTERM);
-			while (waitpid(s->child, NULL, 0) < 0 && errno == EINTR)
-				;
+			reap_bounded(s->child);
 		}
 	}
 }
@@ -203,7 +221,7 @@ static int stdio_open(struct vep *e, const struct vnl *v, const struct vep_args 
 const struct vep_kind vep_kind_stdio = {
 	.scheme = "stdio",
 	.help = "stdio://                 stdin/stdout, 2-byte length + frame (the default)",
-	.flags = VEP_STREAM,
+	.flags = VEP_STREAM | VEP_ONCE,
 	.priv_size = sizeof(struct vep_stream),
 	.open = stdio_open,
 	.recv = vep_stream_recv,
@@ -212,3 +230,27 @@ const struct vep_kind vep_kind_stdio = {
 	.wants_out = vep_stream_wants_out,
 	.close = vep_stream_close,
 };
+
+/* A stream on two fds we were given and do not own (dpipe's ALTERNATE
+ * fds for the middle command of a chain, stdin/stdout). */
+int vep_stream_fds(int fd_in, int fd_out, const char *in_name, const char *out_name,
+		   struct vep **out)
+{
+	struct vep *e = calloc(1, sizeof(*e));
+
+	if (!e || !(e->priv = calloc(1, sizeof(struct vep_stream)))) {
+		free(e);
+		log_err("out of memory");
+		return -1;
+	}
+	e->kind = &vep_kind_stdio;
+	e->fd_in = e->fd_out = e->fd_ctl = -1;
+	snprintf(e->name, sizeof(e->name), "%s/%s", in_name, out_name);
+	if (vep_stream_setup(e, fd_in, fd_out, in_name, out_name, 0, 0) < 0) {
+		free(e->priv);
+		free(e);
+		return -1;
+	}
+	*out = e;
+	return 0;
+}

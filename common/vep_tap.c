@@ -6,41 +6,19 @@
 #include "tun.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <net/if.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 static int tap_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 {
-	struct ifreq ifr;
-	size_t n = strlen(v->addr);
-	int fd;
+	int vnet, fd;
 
 	(void)a;
 	if (v->nopt) {
 		log_err("%s: tap:// takes no options", e->name);
 		return -1;
 	}
-	if (n == 0 || n >= IFNAMSIZ) {
-		log_err("%s: interface name must be 1..%d characters (got %zu)", e->name,
-			IFNAMSIZ - 1, n);
+	if ((fd = tun_open_tap(v->addr, 0, &vnet)) < 0)
 		return -1;
-	}
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		log_err("open /dev/net/tun for %s:", v->addr);
-		return -1;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	memcpy(ifr.ifr_name, v->addr, n);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		log_err("tap %s:", v->addr);
-		close(fd);
-		return -1;
-	}
 	e->fd_in = e->fd_out = fd;
 	e->maxsend = 65535;
 	return 0;

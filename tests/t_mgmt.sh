@@ -231,6 +231,8 @@ port/allocatable   N 0/1           may clients asking for any port get N?
 port/setuser       N user          only this user (or root) may use port N
 port/setgroup      N group         members of this group may use port N
 port/epclose       N ID            disconnect endpoint ID from port N
+port/connect       N VNL           keep network VNL on port N, reopened when it ends
+port/disconnect    N               stop keeping a network on port N, close it
 port/resetcounter  [N]             zero the counters (of port N)
 port/print         [N]             ports in use (or port N): endpoints, counters
 port/allprint      [N]             the same, unused ports included

@@ -21,7 +21,10 @@
  * them DIR/ctl gives to nobody: the management console (-M) has them to
  * itself, so the owner can manage a switch its own clients have filled.
  */
-#include "switch.h"
+#include "ctlsock.h"
+#include "endpoint.h"
+#include "port.h"
+#include "sw.h"
 #include "creds.h"
 #include "common/log.h"
 #include "common/request.h"
@@ -66,7 +69,6 @@ static struct watch *paused[4];
 static size_t npaused;
 static struct pending *pendings;
 static int npending;
-static uint64_t start_ms;
 static int spare_fd = -1; /* given up, when out of fds, to accept and close */
 static int fd_console;    /* the last fds, which DIR/ctl leaves to -M */
 
@@ -74,10 +76,6 @@ static int fd_console;    /* the last fds, which DIR/ctl leaves to -M */
 static struct log_rate rl_quota = { .what = "connections refused over a user's quota" };
 static struct log_rate rl_reserve = { .what = "connections refused to keep the fd reserve" };
 static struct log_rate rl_shed = { .what = "connections refused: out of file descriptors" };
-
-uint32_t sw_clock;
-
-uint32_t sw_now(void) { return sw_clock = (uint32_t)((now_ms() - start_ms) / 1000); }
 
 static void pending_close(struct pending *pd)
 {
@@ -98,8 +96,8 @@ static void pending_close(struct pending *pd)
 static const char *port_refusal(int err)
 {
 	switch (err) {
-	case ERANGE: return "port out of range (raise -n/--numports)";
-	case ENOSPC: return "no free port (raise -n/--numports)";
+	case ERANGE: return "port out of range (raise -n/--sw.numports)";
+	case ENOSPC: return "no free port (raise -n/--sw.numports)";
 	case EADDRINUSE: return "port in use by another user";
 	case EPERM: return "not permitted by the port's access control";
 	case EDQUOT: return "over the user's quota (--user-ports, --user-endpoints)";
@@ -363,7 +361,7 @@ static int accept_request(struct pending *pd, const struct vde_req *rq)
 	/* The control fd passes from the handshake to the endpoint. */
 	int ctlfd = pd->w.fd;
 	loop_del(&pd->w);
-	ep = ep_new(EP_UNIX, datafd, ctlfd, uid, rq->descr, sw.plain ? NULL : mine.sun_path);
+	ep = ep_sock_new(datafd, ctlfd, uid, rq->descr, sw.plain ? NULL : mine.sun_path);
 	if (!ep) {
 		if (!sw.plain)
 			unlink(mine.sun_path);
@@ -535,7 +533,6 @@ void ctlsock_expire(uint64_t now)
 {
 	struct pending *pd = pendings, *next;
 
-	sw_now(); /* refresh sw_clock for the frame path */
 	log_rate_flush(&rl_quota, now);
 	log_rate_flush(&rl_reserve, now);
 	log_rate_flush(&rl_shed, now);
@@ -779,7 +776,6 @@ static void fds_init(void)
 
 int ctlsock_init(void)
 {
-	start_ms = now_ms();
 	fds_init();
 	if (!sw.plain && make_dir() < 0)
 		return -1;

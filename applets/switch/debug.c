@@ -1,15 +1,15 @@
-/* debug.c - the debug event categories, the debug/ commands and the
- * formatting of event lines.  Delivery to the sessions is mgmt.c's. */
+/* debug.c - the debug event categories and the formatting of event
+ * lines.  Delivery to the sessions is the console's (dbg_set_sink); the
+ * debug/ commands are in mgmt_debug.c. */
 #include "debug.h"
-#include "mgmt.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 uint32_t dbg_active;
 int dbg_max_clients = -1;
+static dbg_sink *sink;
 
 /* Paths and tags are vde2's (a subscriber parses them); the tag is
  * printed in octal, as vde2 prints (tag & 0777). */
@@ -48,12 +48,22 @@ void dbg_emit(enum dbg_cat c, const char *fmt, ...)
 	 * always end the line. */
 	n += (size_t)m < sizeof(line) - (size_t)n - 1 ? m : (int)(sizeof(line) - (size_t)n - 2);
 	line[n++] = '\n';
-	mgmt_dbg_deliver(1u << c, line, (size_t)n);
+	if (sink)
+		sink(1u << c, line, (size_t)n);
+}
+
+void dbg_set_sink(dbg_sink *fn) { sink = fn; }
+
+const char *dbg_cat_path(int c, unsigned int *tag, const char **help)
+{
+	*tag = cats[c].tag;
+	*help = cats[c].help;
+	return cats[c].path;
 }
 
 /* The categories whose path starts with prefix (vde2 matches prefixes:
  * "port" is every port/ category, "" all of them). */
-static uint32_t matching(const char *prefix)
+uint32_t dbg_match(const char *prefix)
 {
 	uint32_t m = 0;
 
@@ -63,60 +73,3 @@ static uint32_t matching(const char *prefix)
 	return m;
 }
 
-/* The reply codes are vde2's: EINVAL no such category, EEXIST all of
- * them on already, ENOENT (del) none of them was on, EBADF in an rc file
- * (no session to send to). */
-static int cmd_add(struct mgmt_session *s, char *arg)
-{
-	uint32_t *mine = mgmt_session_dbg(s), want = matching(arg);
-
-	if (!mine)
-		return EBADF;
-	if (!want)
-		return EINVAL;
-	if ((*mine & want) == want)
-		return EEXIST;
-	if (!*mine && dbg_max_clients >= 0 && mgmt_dbg_update() >= dbg_max_clients)
-		return EUSERS; /* -D N */
-	*mine |= want;
-	mgmt_dbg_update();
-	return 0;
-}
-
-static int cmd_del(struct mgmt_session *s, char *arg)
-{
-	uint32_t *mine = mgmt_session_dbg(s), want = matching(arg);
-
-	if (!mine)
-		return EBADF;
-	if (!want)
-		return EINVAL;
-	if (!(*mine & want))
-		return ENOENT;
-	*mine &= ~want;
-	mgmt_dbg_update();
-	return 0;
-}
-
-static int cmd_list(struct mgmt_session *s, char *arg)
-{
-	uint32_t *mine = mgmt_session_dbg(s), want = matching(arg);
-
-	if (!mine)
-		return EBADF;
-	mgmt_printf(s, "%-22s %-3s %-6s %s\n", "CATEGORY", "TAG", "STATUS", "HELP");
-	mgmt_printf(s, "%-22s %-3s %-6s %s\n", "------------", "---", "------", "----");
-	for (int c = 0; c < DBG_NCAT; c++)
-		if (want & (1u << c))
-			mgmt_printf(s, "%-22s %03o %-6s %s\n", cats[c].path, cats[c].tag,
-				    *mine & (1u << c) ? "ON" : "OFF", cats[c].help);
-	return want ? 0 : ENOENT;
-}
-
-const struct mgmt_cmd dbg_cmds[] = {
-	{ "debug", NULL, "DEBUG EVENTS", NULL, 0 },
-	{ "debug/list", "[category]", "categories, and which this session receives", cmd_list, MGMT_DATA },
-	{ "debug/add", "category", "receive \"3NNN category text\" lines (a prefix: \"port\", \"\")", cmd_add, 0 },
-	{ "debug/del", "category", "stop receiving them", cmd_del, 0 },
-	{ 0 }
-};

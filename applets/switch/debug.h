@@ -8,10 +8,11 @@
  * switch call dbg_event() where the thing happens; while nobody listens
  * to a category that costs one load and one branch, so it may sit on the
  * frame path (a MAC learned).  Sessions and their output buffers stay in
- * mgmt.c: this header knows nothing about them. */
+ * mgmt.c, which gives its delivery function with dbg_set_sink(). */
 #ifndef VDE_DEBUG_H
 #define VDE_DEBUG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* In vde2's debug/list order; mgmt/+ and mgmt/- come last (vde2 has them
@@ -34,6 +35,13 @@ void dbg_emit(enum dbg_cat c, const char *fmt, ...) __attribute__((format(printf
 			dbg_emit((c), __VA_ARGS__); \
 	} while (0)
 static inline int dbg_on(enum dbg_cat c) { return (dbg_active >> c) & 1; }
+
+/* Where event lines go: every session subscribed to bit. */
+typedef void dbg_sink(uint32_t bit, const char *line, size_t len);
+void dbg_set_sink(dbg_sink *fn);
+/* The categories whose path starts with prefix ("" is all). */
+uint32_t dbg_match(const char *prefix);
+const char *dbg_cat_path(int c, unsigned int *tag, const char **help);
 
 /* -D N: at most N sessions subscribed at once; -1 = no limit. */
 extern int dbg_max_clients;

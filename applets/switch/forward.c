@@ -8,27 +8,25 @@
  * place (buffers have SW_HEADROOM bytes in front), so it is copied once,
  * into the kernel.
  */
-#include "switch.h"
+#include "forward.h"
+#include "mactable.h"
+#include "port.h"
+#include "stp.h"
+#include "sw.h"
+#include "tx.h"
+#include "vlan.h"
+#include "common/proto.h"
 
 #include <arpa/inet.h>
 #include <string.h>
 
-static void port_out(struct port *p, const uint8_t *f, size_t len, const struct vnet_hdr *vh)
+void forward_set_hub(int on)
 {
-	if (!p->forwarding) /* blocked by the spanning tree */
-		return;
-	p->out_pkts++;
-	p->out_bytes += len;
-	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
-		ep_send_offload(ep, f, len, vh);
-}
-
-void port_send(struct port *p, const uint8_t *f, size_t len)
-{
-	p->out_pkts++;
-	p->out_bytes += len;
-	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
-		ep_send(ep, f, len);
+	if (sw.hub != on)
+		mac_flush_all(); /* hub mode learns nothing: start afresh either way */
+	if (on)
+		stp_set_enabled(0); /* as vde2: a hub has no spanning tree */
+	sw.hub = on;
 }
 
 static int is_tagged(const uint8_t *f)
@@ -75,7 +73,7 @@ static void shift_vnet(struct vnet_hdr *vh, int delta)
 static uint8_t *convert(uint8_t *f, size_t *len, int want_tag, int vid, struct vnet_hdr *vh)
 {
 	if (want_tag != is_tagged(f))
-		ep_flush_deferred(); /* sends still pending may point at f */
+		tx_flush(); /* sends still pending may point at f */
 	if (want_tag && !is_tagged(f)) {
 		shift_vnet(vh, ETH_VLAN_TAG_LEN);
 		return tag_add(f, len, vid);
@@ -89,9 +87,9 @@ static uint8_t *convert(uint8_t *f, size_t *len, int want_tag, int vid, struct v
 
 static void hub_flood(struct port *in, const uint8_t *f, size_t len, const struct vnet_hdr *vh)
 {
-	for (int i = 1; i <= numports; i++)
-		if (ports[i] != in && port_active(ports[i]))
-			port_out(ports[i], f, len, vh);
+	for (int i = 1; i <= sw.numports; i++)
+		if (sw.ports[i] != in && port_active(sw.ports[i]))
+			tx_port(sw.ports[i], f, len, vh);
 }
 
 /* Flood in a VLAN: ports wanting the frame as it is first, then convert
@@ -100,23 +98,23 @@ static void vlan_flood(struct port *in, uint8_t *f, size_t len, int vid, struct 
 {
 	int tagged = is_tagged(f), others = 0;
 
-	for (int i = 0; i <= numports; i++) {
-		struct port *p = ports[i];
+	for (int i = 0; i <= sw.numports; i++) {
+		struct port *p = sw.ports[i];
 		int eg;
 		if (p == in || !port_active(p) || (eg = vlan_egress(p, vid)) < 0)
 			continue;
 		if (eg == tagged)
-			port_out(p, f, len, vh);
+			tx_port(p, f, len, vh);
 		else
 			others = 1;
 	}
 	if (!others)
 		return;
 	f = convert(f, &len, !tagged, vid, vh);
-	for (int i = 0; i <= numports; i++) {
-		struct port *p = ports[i];
+	for (int i = 0; i <= sw.numports; i++) {
+		struct port *p = sw.ports[i];
 		if (p != in && port_active(p) && vlan_egress(p, vid) == !tagged)
-			port_out(p, f, len, vh);
+			tx_port(p, f, len, vh);
 	}
 }
 
@@ -152,7 +150,7 @@ void forward_frame(struct port *in, uint8_t *f, size_t len, const struct vnet_hd
 		return;
 	}
 	if (!(h->src[0] & 1) && in->learning)
-		mac_learn(h->src, vid, in->index, sw_clock);
+		mac_learn(h->src, vid, in->index, sw.clock);
 	if (!in->forwarding)
 		return;
 	dst = (h->dst[0] & 1) ? -1 : mac_lookup(h->dst, vid);
@@ -160,10 +158,10 @@ void forward_frame(struct port *in, uint8_t *f, size_t len, const struct vnet_hd
 		vlan_flood(in, f, len, vid, vh);
 		return;
 	}
-	struct port *out = dst <= numports ? ports[dst] : NULL;
+	struct port *out = dst <= sw.numports ? sw.ports[dst] : NULL;
 	int eg;
 	if (out == in || !port_active(out) || (eg = vlan_egress(out, vid)) < 0)
 		return;
 	f = convert(f, &len, eg, vid, vh);
-	port_out(out, f, len, vh);
+	tx_port(out, f, len, vh);
 }

@@ -11,7 +11,9 @@
  * asking the kernel to treat it as TSO.  Anything else flushes what is
  * held and goes out as it came.
  */
-#include "switch.h"
+#include "gro.h"
+#include "offload.h"
+#include "common/proto.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -102,17 +104,16 @@ static int mergeable(const struct gro *g, const uint8_t *f, const struct seg *s)
 	return g->len + plen <= sizeof(g->buf) && g->len - g->l3 + plen <= 65535 - 20;
 }
 
-void gro_flush(struct endpoint *ep)
+void gro_flush(struct gro *g, gro_sink *out, void *ctx)
 {
-	struct gro *g = ep->gro;
 	size_t len;
 
 	if (!g || !g->len)
 		return;
 	len = g->len;
-	g->len = 0; /* before sending: ep_sendv flushes us first otherwise */
+	g->len = 0; /* before sending: the sink flushes us first otherwise */
 	if (g->segs == 1) {
-		ep_send_vnet(ep, NULL, g->buf, len);
+		out(ctx, NULL, g->buf, len);
 		return;
 	}
 	uint8_t *ip = g->buf + g->l3;
@@ -135,20 +136,21 @@ void gro_flush(struct endpoint *ep)
 		.csum_start = (uint16_t)g->l4,
 		.csum_offset = 16,
 	};
-	ep_send_vnet(ep, &vh, g->buf, len);
+	out(ctx, &vh, g->buf, len);
 }
 
-int gro_offer(struct endpoint *ep, const uint8_t *f, size_t len)
+int gro_offer(struct gro **gp, const uint8_t *f, size_t len, gro_sink *out, void *ctx)
 {
 	struct seg s;
-	struct gro *g = ep->gro;
+	struct gro *g = *gp;
 
 	if (parse(f, len, &s) < 0) {
-		gro_flush(ep);
+		if (g)
+			gro_flush(g, out, ctx);
 		return 0;
 	}
 	if (!g) {
-		if (!(g = ep->gro = malloc(sizeof(*g))))
+		if (!(g = *gp = malloc(sizeof(*g))))
 			return 0;
 		g->len = 0;
 	}
@@ -160,10 +162,10 @@ int gro_offer(struct endpoint *ep, const uint8_t *f, size_t len)
 		g->segs++;
 		g->next_seq += (uint32_t)plen;
 		if (plen < g->mss) /* a short segment ends the run */
-			gro_flush(ep);
+			gro_flush(g, out, ctx);
 		return 1;
 	}
-	gro_flush(ep);
+	gro_flush(g, out, ctx);
 	memcpy(g->buf, f, s.end); /* without Ethernet padding */
 	g->len = s.end;
 	g->l3 = s.l3;
@@ -176,8 +178,8 @@ int gro_offer(struct endpoint *ep, const uint8_t *f, size_t len)
 	return 1;
 }
 
-void gro_free(struct endpoint *ep)
+void gro_free(struct gro **g)
 {
-	free(ep->gro);
-	ep->gro = NULL;
+	free(*g);
+	*g = NULL;
 }

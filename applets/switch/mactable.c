@@ -12,7 +12,9 @@
  * mac_minpersist_secs (3 s, as vde2) does not move to another port, so
  * a client cannot steal a live station's traffic by spoofing it.
  */
-#include "switch.h"
+#include "mactable.h"
+#include "sw.h"
+#include "common/proto.h"
 #include "debug.h"
 #include "common/log.h"
 
@@ -381,4 +383,13 @@ void mac_foreach(mac_visit_fn *fn, void *ctx)
 				m[b] = (uint8_t)(tab[i].key >> (40 - 8 * b));
 			fn(ctx, i, m, (int)(tab[i].key >> 48) & VLAN_VID_MASK, tab[i].port, tab[i].last);
 		}
+}
+
+void mac_set_timer(enum mac_timer t, unsigned int secs)
+{
+	switch (t) {
+	case MAC_EXPIRE: mac_expire_secs = secs; break;
+	case MAC_GC: mac_gc_secs = secs; break;
+	case MAC_MINPERSIST: mac_minpersist_secs = secs; break;
+	}
 }

@@ -37,7 +37,9 @@
  * turn of the event loop (see "load" below), and sessions are bounded
  * with a reserve for root and the owner (see "who may open a session").
  */
-#include "switch.h"
+#include "ctlsock.h"
+#include "port.h"
+#include "sw.h"
 #include "creds.h"
 #include "mgmt.h"
 #include "debug.h"
@@ -146,9 +148,10 @@ static int shutdown_requested;
 
 #define MAX_TABLES 16
 static const struct mgmt_cmd *tables[MAX_TABLES] = {
-	mgmt_general_cmds, dbg_cmds, mgmt_plugin_cmds, mgmt_hash_cmds, mgmt_port_cmds, mgmt_vlan_cmds,
+	mgmt_general_cmds, mgmt_debug_cmds, mgmt_plugin_cmds, mgmt_hash_cmds, mgmt_port_cmds, mgmt_vlan_cmds,
+	mgmt_stp_cmds,
 };
-static int ntables = 6;
+static int ntables = 7;
 
 int mgmt_register(const struct mgmt_cmd *table)
 {

@@ -7,10 +7,11 @@
  * MGMT_DATA get their output framed by "0000 DATA END WITH '.'" and ".",
  * even when they fail half way (vde2 does the same).
  *
- * The command set is a list of tables: mgmt_cmds.c (general, hash/...),
- * mgmt_port.c (port/...) and mgmt_vlan.c (vlan/...) are built in.  Another
- * part of the switch adds its own menu with mgmt_register(), e.g. from
- * its init function:
+ * The command set is a list of tables, one file mgmt_PART.c each:
+ * mgmt_cmds.c (general, hash/...), mgmt_port.c (port/...), mgmt_vlan.c,
+ * mgmt_stp.c (fstp/...), mgmt_debug.c, mgmt_plugin.c.  The commands
+ * parse, call the parts' setters and print; they write no other part's
+ * fields.  A table can also be added at run time with mgmt_register():
  *
  *     static const struct mgmt_cmd fstp_cmds[] = {
  *         { "fstp", NULL, "FAST SPANNING TREE MENU", NULL, 0 },
@@ -70,7 +71,7 @@ unsigned int mgmt_socket_mode(void);
 /* The command tables built into the switch, and help's lister. */
 extern const struct mgmt_cmd mgmt_general_cmds[], mgmt_hash_cmds[],
 	mgmt_port_cmds[], mgmt_vlan_cmds[], mgmt_plugin_cmds[],
-	dbg_cmds[]; /* debug.c */
+	mgmt_debug_cmds[], mgmt_stp_cmds[];
 
 /* Debug event subscriptions (debug.c keeps the categories): the
  * session's set of debug.h bits, NULL for an rc file (nobody to tell);
@@ -82,5 +83,14 @@ int mgmt_dbg_update(void);
 void mgmt_dbg_deliver(uint32_t bit, const char *line, size_t len);
 /* Visit every command and menu line in help order. */
 void mgmt_foreach(void (*fn)(const struct mgmt_cmd *c, void *ctx), void *ctx);
+
+/* ---- the console's life, for applets/switch.c ---- */
+#include <sys/types.h>
+int mgmt_init(const char *path, mode_t mode, gid_t gid); /* -M socket */
+int mgmt_stdin(void); /* 0, 1 (a file on stdin said shutdown) or -1 */
+void mgmt_tick(void);  /* from the switch's tick */
+int mgmt_rcfile(const char *path); /* 0 ok, 1 it said shutdown, -1 error */
+void mgmt_set_sessions(int n); /* --mgmtsessions: -M sessions at once */
+void mgmt_cleanup(void);
 
 #endif

@@ -2,8 +2,11 @@
  * showinfo, load, logout, shutdown, ds/showinfo) and its MAC table
  * (hash/...).  Output formats are vde2's, so its users' scripts keep
  * working; the wording of the help texts is ours. */
-#include "switch.h"
+#include "ctlsock.h"
+#include "mactable.h"
+#include "sw.h"
 #include "mgmt.h"
+#include "common/proto.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -128,32 +131,32 @@ static int cmd_hash_setsize(struct mgmt_session *s, char *arg)
 	return mac_set_size((unsigned int)v) < 0 ? (errno ? errno : ENOMEM) : 0;
 }
 
-static int set_secs(char *arg, long min, unsigned int *var)
+static int set_secs(char *arg, long min, enum mac_timer t)
 {
 	long v;
 	int err = one_num(arg, min, INT_MAX, &v);
 
 	if (!err)
-		*var = (unsigned int)v;
+		mac_set_timer(t, (unsigned int)v);
 	return err;
 }
 
 static int cmd_hash_setgcint(struct mgmt_session *s, char *arg)
 {
 	(void)s;
-	return set_secs(arg, 1, &mac_gc_secs);
+	return set_secs(arg, 1, MAC_GC);
 }
 
 static int cmd_hash_setexpire(struct mgmt_session *s, char *arg)
 {
 	(void)s;
-	return set_secs(arg, 0, &mac_expire_secs);
+	return set_secs(arg, 0, MAC_EXPIRE);
 }
 
 static int cmd_hash_setminper(struct mgmt_session *s, char *arg)
 {
 	(void)s;
-	return set_secs(arg, 0, &mac_minpersist_secs);
+	return set_secs(arg, 0, MAC_MINPERSIST);
 }
 
 static int cmd_hash_setportmax(struct mgmt_session *s, char *arg)

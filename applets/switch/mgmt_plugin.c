@@ -1,8 +1,8 @@
 /* mgmt_plugin.c - vde2's plugin/ menu.  This switch is one binary with
  * no dlopen(), so there is never a plugin: plugin/list is vde2's empty
  * list, and plugin/add says what replaces the plugin asked for. */
-#include "switch.h"
 #include "mgmt.h"
+#include "common/proto.h"
 
 #include <errno.h>
 #include <string.h>

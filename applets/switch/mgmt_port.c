@@ -2,9 +2,18 @@
  * hub mode, untagged VLAN, access control, endpoints and counters.
  * port/print keeps vde2's layout line for line and adds one line of
  * drop counts after OUT. */
-#include "switch.h"
+#include "connect.h"
+#include "endpoint.h"
+#include "forward.h"
+#include "mactable.h"
+#include "port.h"
+#include "stp.h"
+#include "sw.h"
+#include "vlan.h"
 #include "mgmt.h"
+#include "common/proto.h"
 #include "common/util.h"
+#include "common/vnl.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -18,9 +27,9 @@ static int port_arg(const char *s, struct port **p)
 {
 	long n;
 
-	if (mgmt_num(s, 0, numports, &n))
+	if (mgmt_num(s, 0, sw.numports, &n))
 		return EINVAL;
-	*p = ports[n];
+	*p = sw.ports[n];
 	return *p ? 0 : ENXIO;
 }
 
@@ -34,7 +43,7 @@ static int cmd_showinfo(struct mgmt_session *s, char *arg)
 {
 	if (*arg)
 		return EINVAL;
-	mgmt_printf(s, "Numports=%d\nHUB=%s\ncounters=true\n", numports, sw.hub ? "true" : "false");
+	mgmt_printf(s, "Numports=%d\nHUB=%s\ncounters=true\n", sw.numports, sw.hub ? "true" : "false");
 	return 0;
 }
 
@@ -57,11 +66,7 @@ static int cmd_sethub(struct mgmt_session *s, char *arg)
 	(void)s;
 	if (words(arg, w, 1) || mgmt_num(w[0], 0, 1, &on))
 		return EINVAL;
-	if (sw.hub != (int)on)
-		mac_flush_all(); /* hub mode learns nothing: start afresh either way */
-	if (on)
-		stp_set_enabled(0); /* as vde2: a hub has no spanning tree */
-	sw.hub = (int)on;
+	forward_set_hub((int)on);
 	return 0;
 }
 
@@ -84,8 +89,8 @@ static int cmd_createauto(struct mgmt_session *s, char *arg)
 {
 	if (*arg)
 		return EINVAL;
-	for (int i = 1; i <= numports; i++)
-		if (!ports[i]) {
+	for (int i = 1; i <= sw.numports; i++)
+		if (!sw.ports[i]) {
 			if (!port_create(i, 0))
 				return errno;
 			mgmt_printf(s, "Port %04d\n", i);
@@ -100,7 +105,7 @@ static int cmd_create(struct mgmt_session *s, char *arg)
 	long n;
 
 	(void)s;
-	if (words(arg, w, 1) || mgmt_num(w[0], 0, numports, &n))
+	if (words(arg, w, 1) || mgmt_num(w[0], 0, sw.numports, &n))
 		return EINVAL;
 	return port_create((int)n, 0) ? 0 : errno;
 }
@@ -111,7 +116,7 @@ static int cmd_remove(struct mgmt_session *s, char *arg)
 	long n;
 
 	(void)s;
-	if (words(arg, w, 1) || mgmt_num(w[0], 0, numports, &n))
+	if (words(arg, w, 1) || mgmt_num(w[0], 0, sw.numports, &n))
 		return EINVAL;
 	return port_remove((int)n) < 0 ? errno : 0;
 }
@@ -128,7 +133,7 @@ static int cmd_allocatable(struct mgmt_session *s, char *arg)
 		return EINVAL;
 	if ((err = port_arg(w[0], &p)))
 		return err;
-	p->allocatable = (int)on;
+	port_set_allocatable(p, (int)on);
 	return 0;
 }
 
@@ -174,7 +179,7 @@ static int cmd_setuser(struct mgmt_session *s, char *arg)
 	(void)s;
 	if ((err = ac_args(arg, &p, user_id, &uid)))
 		return err;
-	p->ac_user = uid < 0 ? (uid_t)-1 : (uid_t)uid;
+	port_set_user(p, uid < 0 ? (uid_t)-1 : (uid_t)uid);
 	return 0;
 }
 
@@ -187,7 +192,7 @@ static int cmd_setgroup(struct mgmt_session *s, char *arg)
 	(void)s;
 	if ((err = ac_args(arg, &p, group_id, &gid)))
 		return err;
-	p->ac_group = gid < 0 ? (gid_t)-1 : (gid_t)gid;
+	port_set_group(p, gid < 0 ? (gid_t)-1 : (gid_t)gid);
 	return 0;
 }
 
@@ -211,11 +216,35 @@ static int cmd_epclose(struct mgmt_session *s, char *arg)
 	return ENXIO;
 }
 
-static void reset_counters(struct port *p)
+/* port/connect N VNL: the VNL is the rest of the line, spaces and all
+ * (cmd://"ssh host vde_plug /tmp/sw"). */
+static int cmd_connect(struct mgmt_session *s, char *arg)
 {
-	p->in_pkts = p->in_bytes = p->out_pkts = p->out_bytes = p->drops = 0;
-	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
-		ep->drops = 0;
+	char *vnl = arg;
+	long n;
+
+	(void)s;
+	while (*vnl && *vnl != ' ' && *vnl != '\t')
+		vnl++;
+	if (!*vnl)
+		return EINVAL;
+	*vnl++ = 0;
+	while (*vnl == ' ' || *vnl == '\t')
+		vnl++;
+	if (!*vnl || mgmt_num(arg, 1, sw.numports, &n))
+		return EINVAL;
+	return connect_port((int)n, vnl, 0, NULL);
+}
+
+static int cmd_disconnect(struct mgmt_session *s, char *arg)
+{
+	char *w[1];
+	long n;
+
+	(void)s;
+	if (words(arg, w, 1) || mgmt_num(w[0], 0, sw.numports, &n))
+		return EINVAL;
+	return connect_remove((int)n);
 }
 
 static int cmd_resetcounter(struct mgmt_session *s, char *arg)
@@ -228,14 +257,14 @@ static int cmd_resetcounter(struct mgmt_session *s, char *arg)
 	if (n < 0)
 		return EINVAL;
 	if (n == 0) {
-		for (int i = 0; i <= numports; i++)
-			if (ports[i])
-				reset_counters(ports[i]);
+		for (int i = 0; i <= sw.numports; i++)
+			if (sw.ports[i])
+				port_reset_counters(sw.ports[i]);
 		return 0;
 	}
 	if ((err = port_arg(w[0], &p)))
 		return err;
-	reset_counters(p);
+	port_reset_counters(p);
 	return 0;
 }
 
@@ -265,7 +294,7 @@ static const char *group_name(gid_t gid, char *buf, size_t len)
 
 static void print_port(struct mgmt_session *s, const struct port *p)
 {
-	char b1[16], b2[16], b3[16], stp[96];
+	char b1[16], b2[16], b3[16], stp[96], link[VNL_MAX + 64];
 
 	mgmt_printf(s, "Port %04d untagged_vlan=%04d %sACTIVE - %sUnnamed Allocatable\n", p->index,
 		    p->untagged_vlan, port_active(p) ? "" : "IN", p->allocatable ? "" : "NOT ");
@@ -279,9 +308,11 @@ static void print_port(struct mgmt_session *s, const struct port *p)
 	mgmt_printf(s, " DROP: pkts %9llu\n", (unsigned long long)p->drops);
 	if (stp_port_describe(p, stp, sizeof(stp)) > 0) /* spanning tree role and state */
 		mgmt_printf(s, " %s\n", stp);
+	if (connect_describe(p->index, link, sizeof(link)) > 0) /* port/connect, --port */
+		mgmt_printf(s, " LINK: %s\n", link);
 	for (const struct endpoint *ep = p->eps; ep; ep = ep->next)
-		mgmt_printf(s, "  -- endpoint ID %04d module %-12s: %s\n", ep->id,
-			    ep->kind == EP_TAP ? "tuntap" : "unix prog", ep->descr ? ep->descr : "");
+		mgmt_printf(s, "  -- endpoint ID %04d module %-12s: %s\n", ep->id, ep->ops->module,
+			    ep->descr ? ep->descr : "");
 }
 
 /* port/print shows active ports, port/allprint every port that exists. */
@@ -301,9 +332,9 @@ static int print_ports(struct mgmt_session *s, char *arg, int all)
 		print_port(s, p);
 		return 0;
 	}
-	for (int i = 0; i <= numports; i++)
-		if (ports[i] && (all || port_active(ports[i])))
-			print_port(s, ports[i]);
+	for (int i = 0; i <= sw.numports; i++)
+		if (sw.ports[i] && (all || port_active(sw.ports[i])))
+			print_port(s, sw.ports[i]);
 	return 0;
 }
 
@@ -323,6 +354,8 @@ const struct mgmt_cmd mgmt_port_cmds[] = {
 	{ "port/setuser", "N user", "only this user (or root) may use port N", cmd_setuser, 0 },
 	{ "port/setgroup", "N group", "members of this group may use port N", cmd_setgroup, 0 },
 	{ "port/epclose", "N ID", "disconnect endpoint ID from port N", cmd_epclose, 0 },
+	{ "port/connect", "N VNL", "keep network VNL on port N, reopened when it ends", cmd_connect, 0 },
+	{ "port/disconnect", "N", "stop keeping a network on port N, close it", cmd_disconnect, 0 },
 	{ "port/resetcounter", "[N]", "zero the counters (of port N)", cmd_resetcounter, 0 },
 	{ "port/print", "[N]", "ports in use (or port N): endpoints, counters", cmd_print, MGMT_DATA },
 	{ "port/allprint", "[N]", "the same, unused ports included", cmd_allprint, MGMT_DATA },

@@ -5,8 +5,11 @@
  * every VLAN but its untagged one.  vlan/addport or port/setvlan make a
  * port strict, like every port of vde2.
  */
-#include "switch.h"
+#include "port.h"
+#include "sw.h"
+#include "vlan.h"
 #include "mgmt.h"
+#include "common/proto.h"
 
 #include <errno.h>
 
@@ -18,10 +21,10 @@ static int vlan_port_args(char *arg, int *vid, struct port **p)
 	long v, n;
 
 	if (mgmt_words(arg, w, 2) != 2 || mgmt_num(w[0], 0, VLAN_NONE, &v) ||
-	    mgmt_num(w[1], 0, numports, &n))
+	    mgmt_num(w[1], 0, sw.numports, &n))
 		return EINVAL;
 	*vid = (int)v;
-	*p = ports[n];
+	*p = sw.ports[n];
 	return vlan_exists(*vid) && *p ? 0 : ENXIO;
 }
 
@@ -96,8 +99,8 @@ static const char *port_state(const struct port *p)
 static void print_vlan(struct mgmt_session *s, int vid, int all)
 {
 	mgmt_printf(s, "VLAN %04d\n", vid);
-	for (int i = 0; i <= numports; i++) {
-		const struct port *p = ports[i];
+	for (int i = 0; i <= sw.numports; i++) {
+		const struct port *p = sw.ports[i];
 		int eg;
 		if (!p || (!all && !port_active(p)) || (eg = vlan_egress(p, vid)) < 0)
 			continue;

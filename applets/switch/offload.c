@@ -8,7 +8,8 @@
  * them into, the way a NIC's TSO engine would: copy the headers, fix the
  * IP length/id/checksum and the TCP sequence/flags/checksum per segment.
  */
-#include "switch.h"
+#include "offload.h"
+#include "common/proto.h"
 
 #include <arpa/inet.h>
 #include <string.h>

@@ -2,8 +2,12 @@
  * special port 0), allocation of a free port, several endpoints on one
  * port (same user: VDE1 cable groups), access control, per-user quotas,
  * counters. */
-#include "switch.h"
+#include "port.h"
 #include "debug.h"
+#include "ep.h"
+#include "mactable.h"
+#include "stp.h"
+#include "common/proto.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -13,30 +17,27 @@
 #include <string.h>
 #include <unistd.h>
 
-struct port **ports;
-int numports;
-
 static void port_quota_free(void);
 
 int ports_init(int n)
 {
-	ports = calloc((size_t)n + 1, sizeof(*ports));
-	if (!ports)
+	sw.ports = calloc((size_t)n + 1, sizeof(*sw.ports));
+	if (!sw.ports)
 		return -1;
-	numports = n;
+	sw.numports = n;
 	return 0;
 }
 
 void ports_free(void)
 {
-	for (int i = 0; i <= numports; i++)
-		if (ports[i]) {
-			stp_port_free(ports[i]);
-			free(ports[i]->tagged);
-			free(ports[i]);
+	for (int i = 0; i <= sw.numports; i++)
+		if (sw.ports[i]) {
+			stp_port_free(sw.ports[i]);
+			free(sw.ports[i]->tagged);
+			free(sw.ports[i]);
 		}
-	free(ports);
-	ports = NULL;
+	free(sw.ports);
+	sw.ports = NULL;
 	port_quota_free();
 }
 
@@ -48,18 +49,18 @@ int ports_resize(int n)
 		errno = EINVAL;
 		return -1;
 	}
-	for (int i = n + 1; i <= numports; i++)
-		if (ports[i]) {
+	for (int i = n + 1; i <= sw.numports; i++)
+		if (sw.ports[i]) {
 			errno = EADDRINUSE;
 			return -1;
 		}
-	np = realloc(ports, ((size_t)n + 1) * sizeof(*np));
+	np = realloc(sw.ports, ((size_t)n + 1) * sizeof(*np));
 	if (!np)
 		return -1;
-	for (int i = numports + 1; i <= n; i++)
+	for (int i = sw.numports + 1; i <= n; i++)
 		np[i] = NULL;
-	ports = np;
-	numports = n;
+	sw.ports = np;
+	sw.numports = n;
 	return 0;
 }
 
@@ -67,11 +68,11 @@ struct port *port_create(int index, int allocatable)
 {
 	struct port *p;
 
-	if (index < 0 || index > numports) {
+	if (index < 0 || index > sw.numports) {
 		errno = ENXIO;
 		return NULL;
 	}
-	if (ports[index]) {
+	if (sw.ports[index]) {
 		errno = EEXIST;
 		return NULL;
 	}
@@ -85,7 +86,7 @@ struct port *port_create(int index, int allocatable)
 	p->allocatable = allocatable;
 	p->untagged_vlan = 0;
 	p->forwarding = p->learning = 1;
-	ports[index] = p;
+	sw.ports[index] = p;
 	dbg_event(DBG_PORT_PLUS, "%02d", index);
 	return p;
 }
@@ -94,12 +95,12 @@ int port_remove(int index)
 {
 	struct port *p;
 
-	if (index < 0 || index > numports || !ports[index]) {
+	if (index < 0 || index > sw.numports || !sw.ports[index]) {
 		errno = ENXIO;
 		return -1;
 	}
-	p = ports[index];
-	if (p->nep > 0) {
+	p = sw.ports[index];
+	if (p->nep > 0 || p->connected) {
 		errno = EADDRINUSE;
 		return -1;
 	}
@@ -107,7 +108,7 @@ int port_remove(int index)
 	stp_port_free(p);
 	free(p->tagged);
 	free(p);
-	ports[index] = NULL;
+	sw.ports[index] = NULL;
 	return 0;
 }
 
@@ -130,7 +131,7 @@ int port_user_ports(void)
 {
 	if (sw.user_ports >= 0)
 		return sw.user_ports;
-	return numports > 1 ? numports / 2 : 1; /* default: half of them */
+	return sw.numports > 1 ? sw.numports / 2 : 1; /* default: half of them */
 }
 
 int port_user_endpoints(void)
@@ -233,11 +234,11 @@ static int port_access_ok(const struct port *p, uid_t uid)
 
 static struct port *port_free_slot(uid_t uid)
 {
-	for (int i = 1; i <= numports; i++) {
-		struct port *p = ports[i];
+	for (int i = 1; i <= sw.numports; i++) {
+		struct port *p = sw.ports[i];
 		if (!p)
 			return port_create(i, 1);
-		if (p->nep == 0 && p->allocatable && port_access_ok(p, uid))
+		if (p->nep == 0 && p->allocatable && !p->connected && port_access_ok(p, uid))
 			return p;
 	}
 	errno = ENOSPC;
@@ -254,15 +255,19 @@ struct port *port_for_request(int kind, unsigned int want, uid_t uid)
 		return quota_ok(uid, 1) ? port_free_slot(uid) : NULL;
 	/* VDE1 "vde_plug -g N" asks for (euid << 8) + N: a user's cable
 	 * group N becomes port N, checked against the peer's real uid. */
-	if (want > (unsigned int)numports && want > 0xff && (want >> 8) == uid && (want & 0xff))
+	if (want > (unsigned int)sw.numports && want > 0xff && (want >> 8) == uid && (want & 0xff))
 		want &= 0xff;
-	if (want > (unsigned int)numports) {
+	if (want > (unsigned int)sw.numports) {
 		errno = ERANGE;
 		return NULL;
 	}
-	p = ports[want];
+	p = sw.ports[want];
 	if (!p && !(p = port_create((int)want, 1)))
 		return NULL;
+	if (p->connected) { /* the switch's own link (port/connect) */
+		errno = EADDRINUSE;
+		return NULL;
+	}
 	if (p->nep == 0) {
 		if (!port_access_ok(p, uid)) {
 			errno = EPERM;
@@ -312,4 +317,21 @@ void port_detach(struct endpoint *ep)
 		mac_flush_port(p->index);
 		stp_port_down(p);
 	}
+}
+
+struct port *port_get(long n)
+{
+	return n >= 0 && n <= sw.numports ? sw.ports[n] : NULL;
+}
+
+void port_set_allocatable(struct port *p, int on) { p->allocatable = on; }
+void port_set_user(struct port *p, uid_t uid) { p->ac_user = uid; }
+void port_set_group(struct port *p, gid_t gid) { p->ac_group = gid; }
+void port_set_connected(struct port *p, int on) { p->connected = on; }
+
+void port_reset_counters(struct port *p)
+{
+	p->in_pkts = p->in_bytes = p->out_pkts = p->out_bytes = p->drops = 0;
+	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
+		ep->drops = 0;
 }

@@ -43,8 +43,13 @@
  * protocol migration), so it interoperates; vde2 FSTP does not fall back,
  * so a loop through a vde2 switch with FSTP is not cut by this one.
  */
-#include "switch.h"
 #include "stp.h"
+#include "mactable.h"
+#include "port.h"
+#include "sw.h"
+#include "tx.h"
+#include "vlan.h"
+#include "common/proto.h"
 #include "debug.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -195,7 +200,7 @@ static void send_msg(struct stp_port *sp, const struct stp_msg *m)
 	uint8_t buf[ETH_MIN_FRAME];
 	size_t len = bpdu_encode(buf, sw.mac, m);
 
-	port_send(sp->port, buf, len);
+	tx_port_own(sp->port, buf, len);
 	sp->last_tx = stp_br.now;
 }
 
@@ -777,9 +782,9 @@ int stp_set_enabled(int on)
 		log_info("spanning tree on: bridge %s", id);
 		if (dbg_on(DBG_FSTP_ROOT))
 			dbg_root();
-		for (int i = 0; i <= numports; i++)
-			if (port_active(ports[i]))
-				stp_port_up(ports[i]);
+		for (int i = 0; i <= sw.numports; i++)
+			if (port_active(sw.ports[i]))
+				stp_port_up(sw.ports[i]);
 		return 0;
 	}
 	while (up_list) {
@@ -790,9 +795,9 @@ int stp_set_enabled(int on)
 		sp->state = ST_DISABLED;
 	}
 	stp_br.root_port = NULL;
-	for (int i = 0; i <= numports; i++)
-		if (ports[i])
-			ports[i]->forwarding = ports[i]->learning = 1;
+	for (int i = 0; i <= sw.numports; i++)
+		if (sw.ports[i])
+			sw.ports[i]->forwarding = sw.ports[i]->learning = 1;
 	stp_enabled = 0;
 	mac_flush_all(); /* blocked ports forward now: start over */
 	stp_br.last_flush = stp_br.now;
@@ -885,10 +890,10 @@ void stp_set_bonus(int port, int32_t bonus)
 
 	stp_br.bonus_port = port;
 	stp_br.bonus = bonus;
-	if (old >= 0 && old <= numports && ports[old] && ports[old]->stp)
-		port_changed(ports[old]->stp);
-	if (port != old && ports[port] && ports[port]->stp)
-		port_changed(ports[port]->stp);
+	if (old >= 0 && old <= sw.numports && sw.ports[old] && sw.ports[old]->stp)
+		port_changed(sw.ports[old]->stp);
+	if (port != old && sw.ports[port] && sw.ports[port]->stp)
+		port_changed(sw.ports[port]->stp);
 }
 
 int stp_set_timers(unsigned int hello_s, unsigned int max_age_s, unsigned int fwd_s)

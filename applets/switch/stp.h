@@ -1,7 +1,7 @@
-/* stp.h - spanning tree internals shared by stp.c (the protocol),
- * stp_bpdu.c (BPDU encoding and checking) and stp_mgmt.c (console
- * commands).  The rest of the switch sees only the stp_* calls in
- * switch.h. */
+/* stp.h - the spanning tree (IEEE 802.1D): which ports may forward and
+ * learn.  The first part is what the rest of the switch calls; the rest
+ * is shared by stp.c (the protocol), stp_bpdu.c (BPDU encoding and
+ * checking) and mgmt_stp.c (console commands). */
 #ifndef VDE_STP_H
 #define VDE_STP_H
 
@@ -9,6 +9,27 @@
 #include <stdint.h>
 
 struct port;
+
+extern int stp_enabled;
+/* Is this frame for the spanning tree (dst 01:80:c2:00:00:00)? */
+static inline int stp_is_bpdu(const uint8_t *f)
+{
+	return f[0] == 0x01 && f[1] == 0x80 && f[2] == 0xc2 && f[3] == 0 && f[4] == 0 && f[5] == 0;
+}
+void stp_receive(struct port *p, const uint8_t *frame, size_t len);
+void stp_port_up(struct port *p);   /* first endpoint arrived */
+void stp_port_down(struct port *p); /* last endpoint left */
+void stp_port_free(struct port *p); /* port struct is being freed */
+void stp_tick(uint64_t now_ms);
+/* On/off (fstp/setfstp, -F): 0, or EBUSY in hub mode.  Ports going on
+ * pass through listening and learning; going off, every port forwards. */
+int stp_set_enabled(int on);
+void stp_set_priority(uint16_t prio); /* --priority: high 16 bits of the bridge ID */
+/* For port/print: "STP: designated forwarding cost 20000", or "" while
+ * STP is off.  Returns what snprintf returns. */
+int stp_port_describe(const struct port *p, char *buf, size_t len);
+
+/* ---- internals of stp*.c and mgmt_stp.c ---- */
 
 /* A priority vector: what a BPDU says about the path to the root.  The
  * smaller vector wins, compared field by field in this order. */

@@ -10,7 +10,10 @@
  * VLAN 10 can neither inject into it nor hear its broadcasts, so a
  * client cannot hop into a VLAN just by tagging its frames.
  */
-#include "switch.h"
+#include "vlan.h"
+#include "mactable.h"
+#include "port.h"
+#include "common/proto.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,8 +50,8 @@ int vlan_create(int vid)
 
 static int vlan_in_use(int vid)
 {
-	for (int i = 0; i <= numports; i++) {
-		struct port *p = ports[i];
+	for (int i = 0; i <= sw.numports; i++) {
+		struct port *p = sw.ports[i];
 		if (p && (p->untagged_vlan == vid || (p->tagged && bit(p->tagged, vid))))
 			return 1;
 	}

@@ -1,12 +1,15 @@
-/* stp_mgmt.c - console commands for the spanning tree (fstp/...), named
+/* mgmt_stp.c - console commands for the spanning tree (fstp/...), named
  * as in vde2.  vde2 runs a tree per VLAN and takes a VLAN argument in
  * fstp/setedge and fstp/bonus; there is one tree here, so the commands
  * take a port only, and fstp/setcost sets a path cost.  vde2's
  * fstp/bonus VLAN PORT COST is there too: it checks the VLAN and
  * subtracts COST from the port's path cost. */
-#include "switch.h"
 #include "stp.h"
+#include "port.h"
+#include "vlan.h"
+#include "sw.h"
 #include "mgmt.h"
+#include "common/proto.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,9 +21,9 @@ static int port_arg(const char *s, struct port **p)
 {
 	long n;
 
-	if (mgmt_num(s, 0, numports, &n))
+	if (mgmt_num(s, 0, sw.numports, &n))
 		return EINVAL;
-	*p = ports[n];
+	*p = sw.ports[n];
 	return *p ? 0 : ENXIO;
 }
 
@@ -141,7 +144,7 @@ static int cmd_bonus(struct mgmt_session *s, char *arg)
 
 	(void)s;
 	if (mgmt_words(arg, w, 3) != 3 || mgmt_num(w[0], 0, VLAN_NONE - 1, &vlan) ||
-	    mgmt_num(w[1], 0, numports, &port) || mgmt_num(w[2], -STP_COST_MAX, STP_COST_MAX, &bonus))
+	    mgmt_num(w[1], 0, sw.numports, &port) || mgmt_num(w[2], -STP_COST_MAX, STP_COST_MAX, &bonus))
 		return EINVAL;
 	if (!vlan_exists((int)vlan))
 		return ENXIO; /* vde2's answer for a VLAN not defined */
@@ -203,13 +206,13 @@ static int cmd_print(struct mgmt_session *s, char *arg)
 	}
 	if (!stp_enabled)
 		mgmt_printf(s, "FSTP=false: every port forwards\n");
-	for (int i = 0; i <= numports; i++)
-		if (ports[i] && ports[i]->stp && (port_active(ports[i]) || !stp_enabled))
-			print_port(s, ports[i]->stp);
+	for (int i = 0; i <= sw.numports; i++)
+		if (sw.ports[i] && sw.ports[i]->stp && (port_active(sw.ports[i]) || !stp_enabled))
+			print_port(s, sw.ports[i]->stp);
 	return 0;
 }
 
-static const struct mgmt_cmd stp_cmds[] = {
+const struct mgmt_cmd mgmt_stp_cmds[] = {
 	{ "fstp", NULL, "SPANNING TREE (IEEE 802.1D, one tree)", NULL, 0 },
 	{ "fstp/showinfo", "", "bridge and root IDs, timers, topology changes", cmd_showinfo, MGMT_DATA },
 	{ "fstp/setfstp", "0/1", "spanning tree off/on", cmd_setfstp, 0 },
@@ -223,8 +226,3 @@ static const struct mgmt_cmd stp_cmds[] = {
 	{ "fstp/print", "[PORT]", "role, state, cost, designated root and bridge per port", cmd_print, MGMT_DATA },
 	{ 0 }
 };
-
-void stp_init(void)
-{
-	mgmt_register(stp_cmds);
-}

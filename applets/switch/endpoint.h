@@ -1,0 +1,56 @@
+/* endpoint.h - endpoints (the type is in ep.h): one way frames enter and
+ * leave a port.  A port has one or more (a cable group).  Each kind of
+ * endpoint is one file behind one ops table:
+ *
+ *   ep_sock.c   a client's data socket (the control socket made it),
+ *   ep_tap.c    a Linux tap interface, with TCP offloads when possible,
+ *   ep_vep.c    any network a VNL names (common/vep_*.c: vde://,
+ *               cmd://, udp://, seqpacket://FD, ...), for connect.c.
+ *
+ * A kind reads frames and hands them to forward_frame() (forward.h);
+ * what leaves goes through tx.c, which calls the kind's write.
+ * endpoint.c does what every kind shares: the fd watches, closing, and
+ * the receive buffers. */
+#ifndef VDE_ENDPOINT_H
+#define VDE_ENDPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ep.h"
+#include "common/proto.h"
+
+/* An endpoint of kind ops on data fd datafd (non-blocking); ctlfd and
+ * outfd -1 when there are none.  Not on a port yet (port_attach). */
+struct endpoint *ep_new(const struct ep_ops *ops, int datafd, int outfd, int ctlfd, uid_t uid,
+			const char *descr);
+/* Leave the port, close, free (deferred).  why: for the log line. */
+void ep_close(struct endpoint *ep, const char *why);
+/* Close endpoints that failed while frames were being forwarded. */
+void ep_reap(void);
+void ep_free_buffers(void); /* at exit */
+
+/* ---- the kinds' constructors ---- */
+/* ep_sock.c: a data socket and its control connection; path: our socket
+ * file, unlinked at close (NULL: none). */
+struct endpoint *ep_sock_new(int datafd, int ctlfd, uid_t uid, const char *descr, const char *path);
+/* ep_tap.c: tap NAME (made when missing), with offloads if sw.offload. */
+struct endpoint *ep_tap_open(const char *name);
+void ep_tap_free(void); /* at exit */
+/* ep_vep.c: the network vnl names; ended(ctx, ep) is called when it
+ * closes, for whatever reason.  descr: what a far switch is told. */
+typedef void ep_vep_ended(void *ctx, struct endpoint *ep);
+struct endpoint *ep_vep_open(const char *vnl, const char *descr, ep_vep_ended *ended, void *ctx);
+
+/* ---- for the kinds: receive buffers and handing frames on ---- */
+/* SW_BATCH buffers of SW_HEADROOM + VDE_FRAME_MAX + 64 bytes. */
+#define EP_RXBUF (SW_HEADROOM + VDE_FRAME_MAX + 64)
+uint8_t (*ep_rxbufs(void))[EP_RXBUF];
+/* A received frame at buf + SW_HEADROOM: checked and forwarded. */
+void ep_rx_frame(struct endpoint *ep, uint8_t *buf, size_t n, int truncated);
+/* How many frames to read in this wakeup; tell what came (ep_rx_learn). */
+int ep_rx_budget(struct endpoint *ep);
+void ep_rx_learn(struct endpoint *ep, int budget, int got);
+
+#endif

@@ -1,0 +1,113 @@
+/* ep_tap.c - endpoint kind: a Linux tap interface (-tap NAME, --port
+ * tap://NAME).  Opened with offloads when the kernel has them: frames
+ * then carry a vnet header and may be 64 KiB TCP super-frames, which
+ * forward.c passes along as they are and tx.c finishes (segments,
+ * checksums) for endpoints that cannot take them. */
+#include "endpoint.h"
+#include "forward.h"
+#include "port.h"
+#include "tx.h"
+#include "common/log.h"
+#include "common/tun.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static uint8_t *vnetbuf; /* SW_HEADROOM + vnet header + super-frame */
+#define VNETBUF (SW_HEADROOM + sizeof(struct vnet_hdr) + VNET_MAX_FRAME + 64)
+
+/* A frame from an offloading tap: [vnet header][frame up to 64 KiB]. */
+static void rx_vnet_frame(struct endpoint *ep, ssize_t n)
+{
+	struct vnet_hdr vh;
+	uint8_t *f = vnetbuf + SW_HEADROOM + sizeof(vh);
+	size_t len;
+
+	if (n < (ssize_t)(sizeof(vh) + ETH_HDR_LEN)) {
+		ep->port->drops++;
+		return;
+	}
+	memcpy(&vh, vnetbuf + SW_HEADROOM, sizeof(vh));
+	len = (size_t)n - sizeof(vh);
+	if (vh.gso_type == VNET_GSO_NONE && !(vh.flags & VNET_F_NEEDS_CSUM)) {
+		ep_rx_frame(ep, f - SW_HEADROOM, len, 0);
+		return;
+	}
+	forward_frame(ep->port, f, len, &vh);
+}
+
+static void tap_receive(struct endpoint *ep)
+{
+	uint8_t *buf = ep_rxbufs()[0];
+	int budget = ep_rx_budget(ep), got = 0;
+
+	for (; got < budget && ep->ops; got++) {
+		ssize_t n = ep->vnet ? read(ep->data.fd, vnetbuf + SW_HEADROOM, VNETBUF - SW_HEADROOM - 64)
+				     : read(ep->data.fd, buf + SW_HEADROOM, VDE_FRAME_MAX + 1);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR) {
+				log_err("read tap %s:", ep->descr);
+				tx_mark_dead(ep);
+			}
+			break;
+		}
+		if (n == 0) {
+			tx_mark_dead(ep);
+			return;
+		}
+		if (ep->vnet)
+			rx_vnet_frame(ep, n);
+		else
+			ep_rx_frame(ep, buf, (size_t)n, 0);
+	}
+	ep_rx_learn(ep, budget, got);
+}
+
+static ssize_t tap_write(struct endpoint *ep, const struct iovec *iov, int n)
+{
+	return writev(ep->data.fd, iov, n);
+}
+
+static void tap_close(struct endpoint *ep)
+{
+	if (ep->data.fd >= 0)
+		close(ep->data.fd);
+}
+
+/* Write errors (down, too big) lose a frame; the tap is gone only when
+ * a read says so. */
+static const struct ep_ops tap_ops = {
+	.module = "tuntap",
+	.receive = tap_receive,
+	.write = tap_write,
+	.close = tap_close,
+};
+
+struct endpoint *ep_tap_open(const char *name)
+{
+	struct endpoint *ep;
+	int vnet, fd = tun_open_tap(name, sw.offload, &vnet);
+
+	if (fd < 0)
+		return NULL;
+	if (vnet && !vnetbuf && !(vnetbuf = malloc(VNETBUF))) {
+		log_err("tap %s: out of memory", name);
+		close(fd);
+		return NULL;
+	}
+	if (!(ep = ep_new(&tap_ops, fd, -1, -1, (uid_t)-1, name))) {
+		close(fd);
+		return NULL;
+	}
+	ep->vnet = vnet;
+	return ep;
+}
+
+void ep_tap_free(void)
+{
+	free(vnetbuf);
+	vnetbuf = NULL;
+}

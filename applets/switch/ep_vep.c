@@ -1,0 +1,154 @@
+/* ep_vep.c - endpoint kind: any network a VNL names, through the
+ * endpoint kinds vde_plug uses (common/vep_*.c): another switch
+ * (vde://), a command's stdin/stdout (cmd://, a switch-native cable:
+ * the switch speaks the stream framing itself), UDP, seqpacket://FD.
+ * connect.c decides when one is opened and what happens when it ends. */
+#include "endpoint.h"
+#include "tx.h"
+#include "common/log.h"
+#include "common/vep.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vep_state {
+	struct vep *v;
+	ep_vep_ended *ended; /* told once, when the endpoint closes */
+	void *ctx;
+};
+
+static struct vep *vep_of(const struct endpoint *ep) { return ((struct vep_state *)ep->kind_state)->v; }
+
+/* Frames a kind keeps in its own memory are copied into ours: forward.c
+ * needs headroom before a frame and room after it. */
+static int take(uint8_t *buf, struct iovec *iov)
+{
+	uint8_t *mine = buf + SW_HEADROOM;
+
+	if (iov->iov_len == 0 || iov->iov_len > VDE_FRAME_MAX + 1)
+		return -1; /* truncated, or more than any buffer of ours */
+	if (iov->iov_base != mine)
+		memmove(mine, iov->iov_base, iov->iov_len);
+	return 0;
+}
+
+static void vep_receive(struct endpoint *ep)
+{
+	uint8_t (*bufs)[EP_RXBUF] = ep_rxbufs();
+	struct vep *v = vep_of(ep);
+	struct iovec iov[SW_BATCH];
+	int budget = ep_rx_budget(ep), n, total = 0;
+
+	/* A stream kind deframes a read at a time: what it holds (at most
+	 * its input buffer) is taken now, as epoll will not say it again. */
+	do {
+		for (int i = 0; i < budget; i++)
+			iov[i] = (struct iovec){ bufs[i] + SW_HEADROOM, VDE_FRAME_MAX + 1 };
+		n = v->kind->recv(v, iov, budget);
+		if (n < 0) {
+			tx_mark_dead(ep);
+			break;
+		}
+		tx_batch_begin();
+		for (int i = 0; i < n && ep->ops; i++) {
+			int bad = take(bufs[i], &iov[i]);
+			ep_rx_frame(ep, bufs[i], iov[i].iov_len, bad);
+		}
+		tx_batch_end();
+		total += n;
+	} while (n > 0 && v->in_buffered && ep->ops);
+	ep_rx_learn(ep, budget, total);
+}
+
+/* The kinds' send: frames taken (sent or dropped), fewer = no room,
+ * -1 = ended.  As write(2) for tx.c: EAGAIN, and EPIPE for the end. */
+static int vep_send(struct endpoint *ep, struct iovec *v, int n)
+{
+	struct vep *e = vep_of(ep);
+	int r = e->kind->send(e, v, n);
+
+	if (r < 0) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (e->kind->wants_out && e->kind->wants_out(e))
+		ep_poll_out(ep, 1); /* the kind holds output: write it on POLLOUT */
+	if (r == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return r;
+}
+
+static ssize_t vep_write(struct endpoint *ep, const struct iovec *iov, int n)
+{
+	(void)n; /* one piece: these endpoints never take vnet headers */
+	return vep_send(ep, (struct iovec *)iov, 1);
+}
+
+static int vep_write_batch(struct endpoint *ep, struct iovec *v, int n) { return vep_send(ep, v, n); }
+
+static int vep_gone(int err) { return err == EPIPE; }
+
+static int vep_flush(struct endpoint *ep)
+{
+	struct vep *e = vep_of(ep);
+
+	if (e->kind->flush && e->kind->flush(e) < 0)
+		return -1;
+	return e->kind->wants_out && e->kind->wants_out(e) ? 1 : 0;
+}
+
+static void vep_close_ep(struct endpoint *ep)
+{
+	struct vep_state *st = ep->kind_state;
+
+	vep_close(st->v); /* its fds, its child */
+	if (st->ended)
+		st->ended(st->ctx, ep);
+	free(st);
+}
+
+static const struct ep_ops vep_ops = {
+	.module = "vnl",
+	.receive = vep_receive,
+	.write = vep_write,
+	.write_batch = vep_write_batch,
+	.gone = vep_gone,
+	.flush = vep_flush,
+	.close = vep_close_ep,
+};
+
+struct endpoint *ep_vep_open(const char *vnl, const char *descr, ep_vep_ended *ended, void *ctx)
+{
+	struct vep_args a = { .descr = descr };
+	struct vep_state *st = calloc(1, sizeof(*st));
+	struct endpoint *ep;
+	struct vep *v;
+
+	if (!st) {
+		log_err("%s: out of memory", vnl);
+		return NULL;
+	}
+	if (vep_open(vnl, &a, &v) < 0) {
+		free(st);
+		return NULL;
+	}
+	if (v->fd_in < 0) {
+		log_err("%s: no frames to wait for: not a switch port", vnl);
+		vep_close(v);
+		free(st);
+		return NULL;
+	}
+	ep = ep_new(&vep_ops, v->fd_in, v->fd_out, v->fd_ctl, (uid_t)-1, vnl);
+	if (!ep) {
+		vep_close(v);
+		free(st);
+		return NULL;
+	}
+	*st = (struct vep_state){ v, ended, ctx };
+	ep->kind_state = st;
+	ep->maxsend = v->maxsend;
+	return ep;
+}

@@ -1,0 +1,23 @@
+/* offload.h - finishing what an offloading tap left to the hardware:
+ * checksums and cutting TCP super-frames into Ethernet frames, for
+ * endpoints that cannot take them (cables). */
+#ifndef VDE_OFFLOAD_H
+#define VDE_OFFLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vnet_hdr;
+
+/* One's complement sums for IP and TCP checksums. */
+uint32_t csum_add(const uint8_t *p, size_t len, uint32_t sum);
+uint16_t csum_fold(uint32_t sum); /* folded, not complemented */
+/* Pseudo-header sum of a TCP segment of tcplen bytes; ip: its IP header. */
+uint32_t csum_tcp_pseudo(const uint8_t *ip, int v6, size_t tcplen);
+/* Fill in the checksum vh asks for, in place; 0 or -1 (malformed). */
+int offload_csum(uint8_t *frame, size_t len, const struct vnet_hdr *vh);
+/* Cut a super-frame into segments, each handed to out(ctx, ...). */
+int offload_segment(const uint8_t *frame, size_t len, const struct vnet_hdr *vh,
+		    void (*out)(void *ctx, const uint8_t *seg, size_t seglen), void *ctx);
+
+#endif
