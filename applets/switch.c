@@ -45,8 +45,9 @@ const char switch_help[] =
 	"                         far end ends it is opened again after 1 s, then 2,\n"
 	"                         4, ... up to 60 s apart (1 s again after a minute\n"
 	"                         up); a first open that fails is retried the same\n"
-	"                         way.  Inherited fds (seqpacket://, stdio://) are not\n"
-	"                         reopened.  Console: port/connect, port/disconnect\n"
+	"                         way.  Inherited fds (seqpacket://, stdio://) and\n"
+	"                         taps (one that fails was deleted) are not reopened.\n"
+	"                         Console: port/connect N VNL, port/disconnect N\n"
 	"  -x, --hub              hub: repeat every frame to every port\n"
 	"  -F, --stp, --fstp      spanning tree (IEEE 802.1D): loops of cables are cut\n"
 	"      --priority N       spanning tree bridge priority 0..65535 (default 32768)\n"
@@ -487,6 +488,7 @@ int switch_main(int argc, char **argv)
 	sw_defaults();
 	random_mac(sw.mac);
 	parse_args(argc, argv, &o);
+	log_quiet_start(o.daemon); /* a daemon is silent when all goes well */
 	derive_modes(&o);
 	if (sw.queue_total < sw.queue_bytes)
 		usage_error("--queue-total %zu is less than one --queue of %zu bytes", sw.queue_total, sw.queue_bytes);

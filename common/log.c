@@ -14,6 +14,7 @@
 static const char *prog = "vde";
 static int use_syslog = -1; /* fd of our /dev/log socket once daemonised */
 int log_verbose;
+static int info_to_syslog; /* log_quiet_start */
 
 void log_init(const char *name)
 {
@@ -93,10 +94,14 @@ static void vlog(int prio, const char *fmt, va_list ap)
 		snprintf(msg + n, sizeof(msg) - n, " %s", strerror(saved));
 	if (use_syslog >= 0)
 		send_syslog(prio, msg);
+	else if (prio >= LOG_INFO && info_to_syslog)
+		log_syslog(prio, "%s", msg);
 	else
 		fprintf(stderr, "%s: %s\n", prog, msg);
 	errno = saved;
 }
+
+void log_quiet_start(int on) { info_to_syslog = on; }
 
 const char *log_esc(char *buf, size_t size, const void *text, size_t len)
 {

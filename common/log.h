@@ -16,6 +16,10 @@ void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 #define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+/* A daemon starting: info messages go to syslog, not to the terminal
+ * (it says nothing on a successful start); warnings and errors still
+ * reach stderr until log_to_syslog(). */
+void log_quiet_start(int on);
 /* One message to syslog even in the foreground (vde_plug -l). */
 void log_syslog(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print and exit(1). */

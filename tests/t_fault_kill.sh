@@ -97,7 +97,7 @@ say "a tap deleted under a running switch: endpoint closed, port reclaimed"
 d4=$T/sw4
 bg sw4 ip netns exec "$ns" "$VDE" switch -s "$d4" --nostdin -t vdetap1
 wait_for test -S "$d4/ctl" || fail "switch 4 did not start"
-tapport=$(sed -n 's/.*port \([0-9]*\): tap vdetap1.*/\1/p' "$T/sw4.log")
+tapport=$(sed -n 's/.*port \([0-9]*\): tap:\/\/vdetap1 up.*/\1/p' "$T/sw4.log")
 [ -n "$tapport" ] || fail "switch 4 did not say which port its tap is on"
 fds4=$(nfds "$PID_sw4")
 ip -n "$ns" link del vdetap1 || fail "ip link del vdetap1"

@@ -20,7 +20,8 @@ struct conn {
 	char *vnl;
 	char *tap;           /* tap://NAME: NAME, for the switch's own tap
 				kind (ep_tap.c, with offloads); else NULL */
-	int once;            /* an inherited fd: not reopened */
+	int once;            /* not reopened: an inherited fd, or a tap
+				(one that fails was deleted: not made anew) */
 	struct endpoint *ep; /* NULL while down */
 	uint64_t up_since, retry_at;
 	unsigned int backoff_ms, fails;
@@ -52,9 +53,11 @@ static int open_conn(struct conn *c)
 	if (!p)
 		return -1;
 	describe_us(c, descr, sizeof(descr));
-	c->ep = c->tap ? ep_tap_open(c->tap) : ep_vep_open(c->vnl, descr, conn_ended, c);
+	c->ep = c->tap ? ep_tap_open(c->tap) : ep_vep_open(c->vnl, descr);
 	if (!c->ep)
 		return -1;
+	c->ep->on_close = conn_ended;
+	c->ep->on_close_ctx = c;
 	port_attach(p, c->ep);
 	c->up_since = now_ms();
 	log_info("port %d: %s up", c->port, c->vnl);
@@ -104,21 +107,6 @@ static void conn_ended(void *ctx, struct endpoint *ep)
 	schedule_retry(c, now);
 }
 
-/* Taps close without telling us (ep_tap has no end callback): noticed
- * here, each tick. */
-static void check_taps(uint64_t now)
-{
-	for (struct conn *c = conns; c; c = c->next) {
-		struct port *p = port_get(c->port);
-		if (c->tap && c->ep && p && p->nep == 0) {
-			c->ep = NULL;
-			if (now - c->up_since >= CONNECT_RETRY_MAX_MS)
-				c->backoff_ms = CONNECT_RETRY_MIN_MS;
-			schedule_retry(c, now);
-		}
-	}
-}
-
 /* The interface a tap:// VNL names, into c->tap; 0 or EINVAL. */
 static int tap_name(const struct vep_kind *k, const char *vnl, struct conn *c)
 {
@@ -160,7 +148,10 @@ static int check_vnl(const char *vnl, struct conn *c)
 		log_err("%s: carries no frames: not a port", vnl);
 		return EPROTONOSUPPORT;
 	}
-	return strcmp(k->scheme, "tap") == 0 ? tap_name(k, vnl, c) : 0;
+	if (strcmp(k->scheme, "tap") != 0)
+		return 0;
+	c->once = 1; /* a tap that fails was deleted: not made again */
+	return tap_name(k, vnl, c);
 }
 
 /* The port to keep vnl on: p (made if missing), or the first free. */
@@ -212,25 +203,29 @@ int connect_port(int want, const char *vnl, int at_start, int *got)
 	return 0;
 }
 
+static void conn_close(struct conn *c, const char *why)
+{
+	struct endpoint *ep = c->ep;
+
+	c->ep = NULL; /* for conn_ended: no failure, no retry */
+	if (ep)
+		ep_close(ep, why);
+	conn_free(c);
+}
+
 int connect_remove(int port)
 {
 	struct conn *c = conn_on(port);
-	struct endpoint *ep;
 
 	if (!c)
 		return ENXIO;
-	ep = c->ep;
-	c->ep = NULL; /* conn_ended: not a failure */
-	if (ep)
-		ep_close(ep, "disconnected from the console");
 	log_info("port %d: %s disconnected", port, c->vnl);
-	conn_free(c);
+	conn_close(c, "disconnected from the console");
 	return 0;
 }
 
 void connect_tick(uint64_t now)
 {
-	check_taps(now);
 	for (struct conn *c = conns; c; c = c->next)
 		if (!c->ep && now >= c->retry_at && open_conn(c) < 0)
 			schedule_retry(c, now);
@@ -254,5 +249,5 @@ int connect_describe(int port, char *buf, size_t len)
 void connect_free(void)
 {
 	while (conns)
-		connect_remove(conns->port);
+		conn_close(conns, "closed: switch exiting");
 }

@@ -2,8 +2,8 @@
  * port/connect): opened by the switch itself, and when one ends (the far
  * end died, the ssh of a cable lost its link) opened again after a
  * backoff of 1 s, doubling up to 60 s; one that stayed up for a minute
- * starts at 1 s again.  Inherited fds (seqpacket://FD, stdio://) are not
- * reopened: their port is released. */
+ * starts at 1 s again.  Inherited fds (seqpacket://FD, stdio://) and taps
+ * (one that fails was deleted) are not reopened: their port is released. */
 #ifndef VDE_CONNECT_H
 #define VDE_CONNECT_H
 

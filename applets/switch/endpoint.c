@@ -49,7 +49,7 @@ void ep_reap(void)
 	struct endpoint *ep;
 
 	while ((ep = tx_next_dead()))
-		ep_close(ep, "gone");
+		ep_close(ep, ep->ops ? ep->ops->lost : "gone");
 }
 
 /* Room to write: the kind's own buffer first, then our queue. */
@@ -158,6 +158,8 @@ void ep_close(struct endpoint *ep, const char *why)
 	ep->ops->close(ep);
 	ep->data.fd = ep->out.fd = ep->ctl.fd = -1;
 	ep->ops = NULL;
+	if (ep->on_close)
+		ep->on_close(ep->on_close_ctx, ep);
 	free(ep->descr);
 	ep->descr = NULL;
 	loop_defer_free(ep);

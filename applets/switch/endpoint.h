@@ -38,10 +38,8 @@ struct endpoint *ep_sock_new(int datafd, int ctlfd, uid_t uid, const char *descr
 /* ep_tap.c: tap NAME (made when missing), with offloads if sw.offload. */
 struct endpoint *ep_tap_open(const char *name);
 void ep_tap_free(void); /* at exit */
-/* ep_vep.c: the network vnl names; ended(ctx, ep) is called when it
- * closes, for whatever reason.  descr: what a far switch is told. */
-typedef void ep_vep_ended(void *ctx, struct endpoint *ep);
-struct endpoint *ep_vep_open(const char *vnl, const char *descr, ep_vep_ended *ended, void *ctx);
+/* ep_vep.c: the network vnl names.  descr: what a far switch is told. */
+struct endpoint *ep_vep_open(const char *vnl, const char *descr);
 
 /* ---- for the kinds: receive buffers and handing frames on ---- */
 /* SW_BATCH buffers of SW_HEADROOM + VDE_FRAME_MAX + 64 bytes. */

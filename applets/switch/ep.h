@@ -19,6 +19,7 @@ struct gro;
 
 struct ep_ops {
 	const char *module;   /* port/print's module column ("unix prog") */
+	const char *lost;     /* the log's reason when it fails ("data socket gone") */
 	/* Frames are readable: read them, forward each. */
 	void (*receive)(struct endpoint *ep);
 	/* Write one frame, gathered from iov[0..n), without blocking: >= 0
@@ -53,6 +54,9 @@ struct endpoint {
 	unsigned rx_wakeups;
 	uint64_t drops;
 	void *kind_state;    /* the kind's own */
+	/* Called once when it closes, for whatever reason (connect.c). */
+	void (*on_close)(void *ctx, struct endpoint *ep);
+	void *on_close_ctx;
 	/* tx.c's: the output queue and the frames of this receive batch */
 	struct outq *q;
 	int ntx;

@@ -102,6 +102,7 @@ static void sock_close(struct endpoint *ep)
 
 static const struct ep_ops sock_ops = {
 	.module = "unix prog",
+	.lost = "data socket gone",
 	.receive = sock_receive,
 	.write = sock_write,
 	.write_batch = sock_write_batch,

@@ -81,6 +81,7 @@ static void tap_close(struct endpoint *ep)
  * a read says so. */
 static const struct ep_ops tap_ops = {
 	.module = "tuntap",
+	.lost = "interface gone",
 	.receive = tap_receive,
 	.write = tap_write,
 	.close = tap_close,

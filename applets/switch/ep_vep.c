@@ -2,7 +2,8 @@
  * endpoint kinds vde_plug uses (common/vep_*.c): another switch
  * (vde://), a command's stdin/stdout (cmd://, a switch-native cable:
  * the switch speaks the stream framing itself), UDP, seqpacket://FD.
- * connect.c decides when one is opened and what happens when it ends. */
+ * connect.c decides when one is opened and what happens when it ends
+ * (ep->on_close). */
 #include "endpoint.h"
 #include "tx.h"
 #include "common/log.h"
@@ -14,8 +15,6 @@
 
 struct vep_state {
 	struct vep *v;
-	ep_vep_ended *ended; /* told once, when the endpoint closes */
-	void *ctx;
 };
 
 static struct vep *vep_of(const struct endpoint *ep) { return ((struct vep_state *)ep->kind_state)->v; }
@@ -105,13 +104,12 @@ static void vep_close_ep(struct endpoint *ep)
 	struct vep_state *st = ep->kind_state;
 
 	vep_close(st->v); /* its fds, its child */
-	if (st->ended)
-		st->ended(st->ctx, ep);
 	free(st);
 }
 
 static const struct ep_ops vep_ops = {
 	.module = "vnl",
+	.lost = "ended",
 	.receive = vep_receive,
 	.write = vep_write,
 	.write_batch = vep_write_batch,
@@ -120,7 +118,7 @@ static const struct ep_ops vep_ops = {
 	.close = vep_close_ep,
 };
 
-struct endpoint *ep_vep_open(const char *vnl, const char *descr, ep_vep_ended *ended, void *ctx)
+struct endpoint *ep_vep_open(const char *vnl, const char *descr)
 {
 	struct vep_args a = { .descr = descr };
 	struct vep_state *st = calloc(1, sizeof(*st));
@@ -147,7 +145,7 @@ struct endpoint *ep_vep_open(const char *vnl, const char *descr, ep_vep_ended *e
 		free(st);
 		return NULL;
 	}
-	*st = (struct vep_state){ v, ended, ctx };
+	st->v = v;
 	ep->kind_state = st;
 	ep->maxsend = v->maxsend;
 	return ep;
