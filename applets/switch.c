@@ -8,6 +8,7 @@
 #include "applets/switch/mactable.h"
 #include "applets/switch/mgmt.h"
 #include "applets/switch/port.h"
+#include "applets/switch/qemu.h"
 #include "applets/switch/stp.h"
 #include "applets/switch/sw.h"
 #include "common/log.h"
@@ -48,6 +49,13 @@ const char switch_help[] =
 	"                         way.  Inherited fds (seqpacket://, stdio://) and\n"
 	"                         taps (one that fails was deleted) are not reopened.\n"
 	"                         Console: port/connect N VNL, port/disconnect N\n"
+	"      --qemu-stream PATH|[HOST:]PORT  listen for QEMU's -netdev stream (and\n"
+	"                         -netdev socket, libvirt type='client'): each\n"
+	"                         connection a port, 4-byte length + frame; a unix\n"
+	"                         socket gets -m/-g; TCP is on 127.0.0.1 unless HOST\n"
+	"                         is given (repeatable)\n"
+	"      --qemu-dgram PATH  a unix datagram socket for QEMU's -netdev dgram: each\n"
+	"                         sender a port (raw frames), gone after 300 s silent\n"
 	"  -x, --hub              hub: repeat every frame to every port\n"
 	"  -F, --stp, --fstp      spanning tree (IEEE 802.1D): loops of cables are cut\n"
 	"      --priority N       spanning tree bridge priority 0..65535 (default 32768)\n"
@@ -97,7 +105,7 @@ const char switch_help[] =
 enum {
 	OPT_DIRMODE = 256, OPT_MGMTMODE, OPT_MGMTGROUP, OPT_NOSTDIN, OPT_HASHSIZE,
 	OPT_MACADDR, OPT_MAXFRAME, OPT_QUEUE, OPT_PRIORITY, OPT_NOOFFLOAD, OPT_PORT, OPT_MACEXPIRE, OPT_QUEUE_TOTAL,
-	OPT_USER_PORTS, OPT_USER_ENDPOINTS, OPT_MGMTSESSIONS,
+	OPT_USER_PORTS, OPT_USER_ENDPOINTS, OPT_MGMTSESSIONS, OPT_QEMU_STREAM, OPT_QEMU_DGRAM,
 };
 
 static const struct option longopts[] = {
@@ -106,6 +114,8 @@ static const struct option longopts[] = {
 	{ "unix", required_argument, 0, 's' },
 	{ "tap", required_argument, 0, 't' },
 	{ "port", required_argument, 0, OPT_PORT },
+	{ "qemu-stream", required_argument, 0, OPT_QEMU_STREAM },
+	{ "qemu-dgram", required_argument, 0, OPT_QEMU_DGRAM },
 	{ "hub", no_argument, 0, 'x' },
 	{ "stp", no_argument, 0, 'F' },
 	{ "fstp", no_argument, 0, 'F' },
@@ -142,6 +152,9 @@ struct switch_opts {
 	const char *sock;
 	char **vnls; /* --port, and -tap NAME as tap://NAME, in order */
 	int nvnls;
+	char **qstreams; /* --qemu-stream, paths settled */
+	int nqstreams;
+	char *qdgram;
 	int numports, daemon, nostdin;
 	int stp;
 	const char *pidfile, *mgmt, *rcfile;
@@ -174,6 +187,8 @@ static gid_t group_arg(const char *opt, const char *s)
 	return g;
 }
 
+static char *settled(const char *opt, const char *path);
+
 /* One more network to keep on a port; argc bounds how many there are. */
 static void add_port(struct switch_opts *o, const char *prefix, const char *vnl)
 {
@@ -190,13 +205,24 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 {
 	int c;
 
-	if (!(o->vnls = calloc((size_t)argc + 1, sizeof(*o->vnls))))
+	if (!(o->vnls = calloc((size_t)argc + 1, sizeof(*o->vnls))) ||
+	    !(o->qstreams = calloc((size_t)argc + 1, sizeof(*o->qstreams))))
 		die("out of memory");
 	while ((c = getopt_long_only(argc, argv, "s:t:xn:m:g:dp:M:f:vhFD:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->sock = optarg; break;
 		case 't': add_port(o, "tap://", optarg); break;
 		case OPT_PORT: add_port(o, "", optarg); break;
+		case OPT_QEMU_STREAM:
+			/* a path (settled like -M) or [HOST:]PORT */
+			o->qstreams[o->nqstreams++] = strchr(optarg, '/') ? settled("--qemu-stream", optarg)
+									   : strdup(optarg);
+			break;
+		case OPT_QEMU_DGRAM:
+			if (o->qdgram)
+				usage_error("--qemu-dgram: one datagram socket only");
+			o->qdgram = settled("--qemu-dgram", optarg);
+			break;
 		case 'x': sw.hub = 1; break;
 		case 'n': o->numports = (int)num_arg("--numports", optarg, 1, 65535); break;
 		case 'm': sw.mode = mode_arg("--mode", optarg); o->mode_set = 1; break;
@@ -348,6 +374,7 @@ static void tick(uint64_t now)
 	stp_tick(now);
 	mgmt_tick();
 	connect_tick(now);
+	qemu_tick(now);
 	if (now - last_gc >= (uint64_t)mac_gc_secs * 1000) {
 		mac_expire(sw_now());
 		last_gc = now;
@@ -357,6 +384,8 @@ static void tick(uint64_t now)
 static void close_all_endpoints(void)
 {
 	connect_free();
+	qemu_listen_cleanup();
+	qemu_dgram_cleanup();
 	for (int i = 0; i <= sw.numports; i++)
 		while (sw.ports[i] && sw.ports[i]->eps)
 			ep_close(sw.ports[i]->eps, "closed: switch exiting");
@@ -370,7 +399,7 @@ static int open_ports(const struct switch_opts *o)
 		int err = connect_port(0, o->vnls[i], 1, NULL);
 		if (err == ENOSPC)
 			log_err("--port %s: no free port", o->vnls[i]);
-		else if (err && err != EINVAL && err != EPROTONOSUPPORT)
+		else if (err && err != EINVAL && err != EPROTONOSUPPORT && err != EIO) /* those said why */
 			log_err("--port %s: %s", o->vnls[i], strerror(err));
 		if (err)
 			return -1;
@@ -466,6 +495,11 @@ static int start(struct switch_opts *o, const char *pidfile, const char *mgmt, i
 		return -1;
 	if (open_ports(o) < 0)
 		return -1;
+	for (int i = 0; i < o->nqstreams; i++)
+		if (qemu_stream_listen(o->qstreams[i]) < 0)
+			return -1;
+	if (o->qdgram && qemu_dgram_open(o->qdgram) < 0)
+		return -1;
 	if (o->daemon && daemonize() < 0)
 		return -1;
 	if (pidfile && pidfile_fill(*pidfd, pidfile) < 0)
@@ -520,6 +554,10 @@ int switch_main(int argc, char **argv)
 	for (int i = 0; i < o.nvnls; i++)
 		free(o.vnls[i]);
 	free(o.vnls);
+	for (int i = 0; i < o.nqstreams; i++)
+		free(o.qstreams[i]);
+	free(o.qstreams);
+	free(o.qdgram);
 	ep_free_buffers();
 	ep_tap_free();
 	ports_free();

@@ -3,13 +3,17 @@
 
 #include <string.h>
 
-void stream_dec_init(struct stream_dec *d, size_t max)
+void stream_dec_init(struct stream_dec *d, size_t max) { stream_dec_init_hdr(d, max, VDE_STREAM_HDR); }
+
+void stream_dec_init_hdr(struct stream_dec *d, size_t max, size_t hdrlen)
 {
 	if (max > VDE_STREAM_MAX)
 		max = VDE_STREAM_MAX;
+	d->hdrlen = hdrlen == STREAM_HDR_QEMU ? STREAM_HDR_QEMU : VDE_STREAM_HDR;
 	d->max = max;
 	d->have = 0;
 	d->need = 0;
+	d->skip = 0;
 	d->errors = 0;
 }
 
@@ -20,13 +24,28 @@ size_t stream_dec_step(struct stream_dec *d, const uint8_t *p, size_t len,
 
 	*bad = 0;
 	while (len > 0) {
-		if (d->have < VDE_STREAM_HDR) {
+		if (d->skip > 0) { /* the rest of a frame too long for us */
+			size_t take = len < d->skip ? len : d->skip;
+			d->skip -= take;
+			p += take;
+			len -= take;
+			continue;
+		}
+		if (d->have < d->hdrlen) {
 			d->buf[d->have++] = *p++;
 			len--;
-			if (d->have < VDE_STREAM_HDR)
+			if (d->have < d->hdrlen)
 				continue;
-			d->need = ((size_t)d->buf[0] << 8) | d->buf[1];
+			d->need = 0;
+			for (size_t i = 0; i < d->hdrlen; i++)
+				d->need = d->need << 8 | d->buf[i];
 			if (d->need == 0) { /* empty frames are skipped */
+				d->have = 0;
+				continue;
+			}
+			if (d->need > d->max && d->hdrlen == STREAM_HDR_QEMU && d->need <= STREAM_QEMU_LIMIT) {
+				d->errors++; /* a frame, but too long: drop it */
+				d->skip = d->need;
 				d->have = 0;
 				continue;
 			}
@@ -46,14 +65,14 @@ size_t stream_dec_step(struct stream_dec *d, const uint8_t *p, size_t len,
 				break;
 			}
 		}
-		size_t want = VDE_STREAM_HDR + d->need - d->have;
+		size_t want = d->hdrlen + d->need - d->have;
 		size_t take = len < want ? len : want;
 		memcpy(d->buf + d->have, p, take);
 		d->have += take;
 		p += take;
 		len -= take;
 		if (take == want) {
-			fn(ctx, d->buf + VDE_STREAM_HDR, d->need);
+			fn(ctx, d->buf + d->hdrlen, d->need);
 			d->have = 0;
 			break;
 		}

@@ -1,6 +1,6 @@
-/* stream.h - VDE stream framing: 2-byte big-endian length + frame.
- *
- * Used by vde_plug on stdin/stdout (and so by dpipe, ssh, nc cables).
+/* stream.h - stream framing: a big-endian length, then the frame.  VDE's
+ * has a 2-byte length (vde_plug on stdin/stdout, and so dpipe, ssh, nc
+ * cables); QEMU's -netdev stream/socket a 4-byte one (STREAM_HDR_QEMU).
  * Unlike vde2/vdeplug4 the decoder keeps a split header byte across
  * reads, so no frame is lost at a chunk boundary. */
 #ifndef VDE_STREAM_H
@@ -12,15 +12,23 @@
 
 typedef void stream_frame_fn(void *ctx, const uint8_t *frame, size_t len);
 
+#define STREAM_HDR_QEMU 4
+/* QEMU's own buffer (NET_BUFSIZE): a longer length is not a frame.  One
+ * above our max but within this is skipped, counted in errors. */
+#define STREAM_QEMU_LIMIT (4096 + 65536)
+
 struct stream_dec {
+	size_t hdrlen;       /* VDE_STREAM_HDR (2) or STREAM_HDR_QEMU (4) */
 	size_t max;          /* largest length accepted */
 	size_t have;         /* bytes of the pending header+frame in buf */
 	size_t need;         /* frame length once the header is complete */
+	size_t skip;         /* bytes of a too-long QEMU frame still to drop */
 	unsigned long errors; /* bad length headers seen */
-	uint8_t buf[VDE_STREAM_HDR + VDE_STREAM_MAX];
+	uint8_t buf[STREAM_HDR_QEMU + VDE_STREAM_MAX];
 };
 
-void stream_dec_init(struct stream_dec *d, size_t max);
+void stream_dec_init(struct stream_dec *d, size_t max); /* VDE's 2 bytes */
+void stream_dec_init_hdr(struct stream_dec *d, size_t max, size_t hdrlen);
 /* Feed bytes as they arrive; fn is called once per complete frame.
  * A length above max is counted in d->errors and the rest of this chunk
  * is dropped (the vde2 resync rule); returns 1 when a bad header was
@@ -39,6 +47,13 @@ static inline void stream_hdr(uint8_t hdr[2], size_t len)
 {
 	hdr[0] = (uint8_t)(len >> 8);
 	hdr[1] = (uint8_t)len;
+}
+
+/* A header of hdrlen bytes (2 or 4) for a frame of len bytes. */
+static inline void stream_hdr_n(uint8_t *hdr, size_t hdrlen, size_t len)
+{
+	for (size_t i = 0; i < hdrlen; i++)
+		hdr[i] = (uint8_t)(len >> (8 * (hdrlen - 1 - i)));
 }
 
 #endif

@@ -23,6 +23,7 @@
 	X(tap)       \
 	X(udp)       \
 	X(ptp)       \
+	X(stream)    \
 	X(switch)    \
 	X(hub)
 

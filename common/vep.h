@@ -112,6 +112,7 @@ struct vep_stream {
 	int out_flags;         /* fd_out's flags, restored at close: O_NONBLOCK
 				* is shared with every holder of the pipe/tty */
 	int own_fds;           /* close fd_in/fd_out at close */
+	int end_on_bad;        /* a bad length ends it (QEMU's framing) */
 	pid_t child;           /* reaped at close */
 	const char *in_name, *out_name;
 	struct stream_dec dec;
@@ -140,6 +141,11 @@ void vep_stream_close(struct vep *e);
  * command.  0 and *out, or -1 after a message. */
 int vep_stream_fds(int fd_in, int fd_out, const char *in_name, const char *out_name,
 		   struct vep **out);
+
+/* ---- vep_qstream.c: QEMU's stream framing (4-byte length) ---- */
+/* An accepted connection (the switch's --qemu-stream) as an endpoint:
+ * fd (non-blocking) is the endpoint's from now on. */
+int vep_qstream_adopt(int fd, const char *name, struct vep **out);
 
 /* ---- vep_cmd.c: a command's stdin/stdout as a stream ---- */
 /* argv run directly (the "= CMD ARGS" form of vde_plug). */

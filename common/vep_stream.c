@@ -85,6 +85,10 @@ int vep_stream_recv(struct vep *e, struct iovec *v, int n)
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
+			if (errno == ECONNRESET) { /* a socket's peer went away */
+				log_debug("%s: reset by the peer", s->in_name);
+				return vep_end(e, 0);
+			}
 			log_err("read %s:", s->in_name);
 			return vep_end(e, 1);
 		}
@@ -100,13 +104,18 @@ int vep_stream_recv(struct vep *e, struct iovec *v, int n)
 		size_t used = stream_dec_step(&s->dec, s->in + s->in_off, s->in_len - s->in_off,
 					      got_frame, s, &bad);
 		s->in_off += used;
+		if (bad && s->end_on_bad) { /* no way to find the next frame */
+			log_err("%s: frame length above %d bytes: not a QEMU stream; closing it",
+				s->in_name, STREAM_QEMU_LIMIT);
+			return vep_end(e, 1);
+		}
 		if (bad) { /* the vde2 rule: drop the rest of this read */
 			report_bad_length(s);
 			s->in_off = s->in_len;
 		}
 		/* A frame assembled in the decoder's buffer ends the batch:
 		 * the next one would overwrite it. */
-		if (s->rn > before && v[s->rn - 1].iov_base == (void *)(s->dec.buf + VDE_STREAM_HDR))
+		if (s->rn > before && v[s->rn - 1].iov_base == (void *)(s->dec.buf + s->dec.hdrlen))
 			break;
 	}
 	e->in_buffered = s->in_off < s->in_len;
@@ -144,7 +153,7 @@ int vep_stream_send(struct vep *e, const struct iovec *v, int n)
 	int done = 0;
 
 	for (; done < n; done++) {
-		size_t need = VDE_STREAM_HDR + v[done].iov_len;
+		size_t hdr = s->dec.hdrlen, need = hdr + v[done].iov_len;
 		if (VEP_STREAM_OUT - s->out_off - s->out_len < need && s->out_off > 0) {
 			memmove(s->out, s->out + s->out_off, s->out_len);
 			s->out_off = 0;
@@ -152,8 +161,8 @@ int vep_stream_send(struct vep *e, const struct iovec *v, int n)
 		if (VEP_STREAM_OUT - s->out_len - s->out_off < need)
 			break;
 		uint8_t *dst = s->out + s->out_off + s->out_len;
-		stream_hdr(dst, v[done].iov_len);
-		memcpy(dst + VDE_STREAM_HDR, v[done].iov_base, v[done].iov_len);
+		stream_hdr_n(dst, hdr, v[done].iov_len);
+		memcpy(dst + hdr, v[done].iov_base, v[done].iov_len);
 		s->out_len += need;
 	}
 	if (vep_stream_flush(e) < 0)

@@ -6,6 +6,7 @@
  *   udp://5000->192.0.2.1:5001   udp://[::1]:5000->[::1]:5001 */
 #include "vep.h"
 #include "log.h"
+#include "netaddr.h"
 #include "util.h"
 
 #include <errno.h>
@@ -19,29 +20,6 @@ struct udp_ep {
 	struct sockaddr_storage to;
 	socklen_t tolen;
 };
-
-/* "HOST:PORT", "[V6]:PORT" or "PORT", split in place; *host is NULL
- * when absent or empty. */
-static int split_hostport(char *s, char **host, char **port)
-{
-	char *colon = strrchr(s, ':');
-
-	*host = NULL;
-	*port = s;
-	if (!colon)
-		return 0;
-	*colon = 0;
-	*port = colon + 1;
-	if (s[0] == '[') {
-		size_t n = strlen(s);
-		if (n < 2 || s[n - 1] != ']')
-			return -1;
-		s[n - 1] = 0;
-		s++;
-	}
-	*host = *s ? s : NULL;
-	return 0;
-}
 
 static int check_port(struct vep *e, const char *what, const char *s, long min)
 {
@@ -70,11 +48,11 @@ static int udp_open(struct vep *e, const struct vnl *v, const struct vep_args *a
 		return -1;
 	}
 	*arrow = 0;
-	if (split_hostport(arrow + 2, &dh, &dp) < 0 || !dh) {
+	if (netaddr_split(arrow + 2, &dh, &dp) < 0 || !dh) {
 		log_err("%s: no HOST:PORT after '->'", e->name);
 		return -1;
 	}
-	if (split_hostport(buf, &sh, &sp) < 0) {
+	if (netaddr_split(buf, &sh, &sp) < 0) {
 		log_err("%s: no [SRC:]PORT before '->'", e->name);
 		return -1;
 	}

@@ -555,13 +555,18 @@ void ctlsock_expire(uint64_t now)
 /* Is somebody answering on path?  Tells a live switch from a stale file. */
 static int still_used(const char *path)
 {
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
+	int rc = 0;
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	rc = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	if (fd >= 0)
-		close(fd);
+	/* Somebody answers with any socket type: it is in use. */
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]) && !rc; i++) {
+		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+		rc = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		if (fd >= 0)
+			close(fd);
+	}
 	return rc;
 }
 
@@ -645,7 +650,7 @@ static int clear_stale(const char *path)
 	return 0;
 }
 
-int ctlsock_listen(const char *path, mode_t mode, gid_t gid, struct watch *w, watch_fn *fn)
+int ctlsock_bind(const char *path, int type, mode_t mode, gid_t gid)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
@@ -658,7 +663,7 @@ int ctlsock_listen(const char *path, mode_t mode, gid_t gid, struct watch *w, wa
 	path = sa.sun_path; /* a local copy from here on */
 	if (!parent_safe(path))
 		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		log_err("socket:");
 		return -1;
@@ -680,16 +685,28 @@ int ctlsock_listen(const char *path, mode_t mode, gid_t gid, struct watch *w, wa
 		unlink(path);
 		goto fail;
 	}
-	if (listen(fd, 128) < 0 || loop_add(w, fd, EPOLLIN, fn) < 0) {
-		log_err("listen %s:", path);
-		unlink(path);
-		goto fail;
-	}
-	return 0;
+	return fd;
 fail:
 	close(fd);
 	return -1;
 }
+
+int ctlsock_listen(const char *path, mode_t mode, gid_t gid, struct watch *w, watch_fn *fn)
+{
+	int fd = ctlsock_bind(path, SOCK_STREAM, mode, gid);
+
+	if (fd < 0)
+		return -1;
+	if (listen(fd, 128) < 0 || loop_add(w, fd, EPOLLIN, fn) < 0) {
+		log_err("listen %s:", path);
+		unlink(path);
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+uid_t ctlsock_peer_uid(int fd) { return peer_uid(fd); }
 
 /* vde2 directory form: make DIR (mode --dirmode), then DIR/ctl.  DIR is
  * opened with O_NOFOLLOW and checked and set through that descriptor:

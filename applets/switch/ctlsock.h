@@ -14,6 +14,12 @@ int ctlsock_init(void);
  * check with no side effects, made before the pid file is touched. */
 int ctlsock_busy(void);
 void ctlsock_expire(uint64_t now); /* drop stalled handshakes */
+/* Bind a unix socket of type (SOCK_STREAM, SOCK_DGRAM) at path, mode and
+ * group as given, replacing a stale socket; its parent directories must
+ * be out of other users' reach.  The fd (non-blocking), or -1 logged. */
+int ctlsock_bind(const char *path, int type, mode_t mode, gid_t gid);
+/* The uid of a unix socket's peer (SO_PEERCRED), (uid_t)-1 if unknown. */
+uid_t ctlsock_peer_uid(int fd);
 /* Listen on a unix stream socket, replacing a stale one (also -M). */
 int ctlsock_listen(const char *path, mode_t mode, gid_t gid, struct watch *w, watch_fn *fn);
 void ctlsock_cleanup(void);

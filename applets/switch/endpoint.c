@@ -16,7 +16,12 @@
 
 static uint8_t (*rxbufs)[EP_RXBUF];
 
-uint8_t (*ep_rxbufs(void))[EP_RXBUF] { return rxbufs; }
+uint8_t (*ep_rxbufs(void))[EP_RXBUF]
+{
+	if (!rxbufs)
+		rxbufs = malloc(sizeof(*rxbufs) * SW_BATCH);
+	return rxbufs;
+}
 
 void ep_rx_frame(struct endpoint *ep, uint8_t *buf, size_t n, int truncated)
 {
@@ -110,7 +115,7 @@ struct endpoint *ep_new(const struct ep_ops *ops, int datafd, int outfd, int ctl
 {
 	struct endpoint *ep = calloc(1, sizeof(*ep));
 
-	if (!rxbufs && !(rxbufs = malloc(sizeof(*rxbufs) * SW_BATCH)))
+	if (!ep_rxbufs())
 		goto fail;
 	if (!ep || !(ep->descr = strdup(descr ? descr : "")))
 		goto fail;
@@ -118,7 +123,8 @@ struct endpoint *ep_new(const struct ep_ops *ops, int datafd, int outfd, int ctl
 	ep->uid = uid;
 	ep->id = ctlfd >= 0 ? ctlfd : datafd;
 	ep->data.fd = ep->out.fd = ep->ctl.fd = -1;
-	if (loop_add(&ep->data, datafd, EPOLLIN, data_event) < 0)
+	/* datafd -1: frames reach it through another's fd (ep_qdgram.c) */
+	if (datafd >= 0 && loop_add(&ep->data, datafd, EPOLLIN, data_event) < 0)
 		goto fail;
 	if (outfd >= 0 && outfd != datafd && loop_add(&ep->out, outfd, 0, out_event) < 0)
 		goto fail_data;
@@ -129,7 +135,8 @@ fail_out:
 	if (ep->out.fd >= 0)
 		loop_del(&ep->out);
 fail_data:
-	loop_del(&ep->data);
+	if (ep->data.fd >= 0)
+		loop_del(&ep->data);
 fail:
 	log_err("cannot add endpoint: out of memory or fds");
 	if (ep)

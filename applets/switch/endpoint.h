@@ -40,9 +40,14 @@ struct endpoint *ep_tap_open(const char *name);
 void ep_tap_free(void); /* at exit */
 /* ep_vep.c: the network vnl names.  descr: what a far switch is told. */
 struct endpoint *ep_vep_open(const char *vnl, const char *descr);
+/* ... or one opened already (an accepted QEMU connection), on behalf of
+ * uid; v is the endpoint's from now on (closed on failure too). */
+struct vep;
+struct endpoint *ep_vep_adopt(struct vep *v, uid_t uid, const char *descr);
 
 /* ---- for the kinds: receive buffers and handing frames on ---- */
-/* SW_BATCH buffers of SW_HEADROOM + VDE_FRAME_MAX + 64 bytes. */
+/* SW_BATCH buffers of SW_HEADROOM + VDE_FRAME_MAX + 64 bytes (made on
+ * first use: NULL when out of memory). */
 #define EP_RXBUF (SW_HEADROOM + VDE_FRAME_MAX + 64)
 uint8_t (*ep_rxbufs(void))[EP_RXBUF];
 /* A received frame at buf + SW_HEADROOM: checked and forwarded. */

@@ -47,6 +47,7 @@ struct endpoint {
 	struct endpoint *next; /* in port->eps */
 	uid_t uid;           /* (uid_t)-1: the switch's own (tap, --port) */
 	char *descr;
+	const char *module;  /* port/print's module, when not ops->module */
 	size_t maxsend;      /* longer frames are dropped (0: no limit) */
 	int vnet;            /* frames out carry a vnet header (offloading tap) */
 	int msg_eof;         /* seqpacket: an empty message is the peer's EOF */
@@ -68,6 +69,8 @@ struct endpoint {
 /* Watch for room to write, or stop (tx.c, when frames wait). */
 static inline void ep_poll_out(struct endpoint *ep, int on)
 {
+	if (ep->data.fd < 0 && ep->out.fd < 0)
+		return; /* nothing of its own to wait on */
 	if (ep->out.fd >= 0)
 		loop_mod(&ep->out, on ? EPOLLOUT : 0);
 	else

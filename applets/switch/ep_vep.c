@@ -148,5 +148,23 @@ struct endpoint *ep_vep_open(const char *vnl, const char *descr)
 	st->v = v;
 	ep->kind_state = st;
 	ep->maxsend = v->maxsend;
+	ep->module = v->kind->scheme;
+	return ep;
+}
+
+struct endpoint *ep_vep_adopt(struct vep *v, uid_t uid, const char *descr)
+{
+	struct vep_state *st = calloc(1, sizeof(*st));
+	struct endpoint *ep = st ? ep_new(&vep_ops, v->fd_in, v->fd_out, v->fd_ctl, uid, descr) : NULL;
+
+	if (!ep) {
+		free(st);
+		vep_close(v);
+		return NULL;
+	}
+	st->v = v;
+	ep->kind_state = st;
+	ep->maxsend = v->maxsend;
+	ep->module = v->kind->scheme;
 	return ep;
 }

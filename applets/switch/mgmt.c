@@ -990,6 +990,13 @@ static int reserve(void)
 
 void mgmt_set_sessions(int n) { max_sessions = n; }
 
+int mgmt_session_privileged(const struct mgmt_session *s)
+{
+	if (s->kind != SESS_SOCKET)
+		return 1; /* stdin and -f: the switch's owner */
+	return s->who_known && (s->who.uid == 0 || s->who.uid == geteuid());
+}
+
 /* 0, or why uid may not have another session. */
 static const char *session_refusal(uid_t uid, int known)
 {

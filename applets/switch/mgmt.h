@@ -59,6 +59,10 @@ int mgmt_num(const char *s, long min, long max, long *out);
 
 /* For commands that act on the session itself. */
 void mgmt_session_end(struct mgmt_session *s);      /* logout */
+/* Is the session root's or the switch owner's (stdin, -f, or a -M
+ * client with that uid)?  Commands that act with the switch's rights
+ * (port/connect runs commands, makes taps) ask. */
+int mgmt_session_privileged(const struct mgmt_session *s);
 /* load: an errno value, or MGMT_LOADING: the file runs a slice at a
  * time, and its reply comes when it has run (mgmt.c) */
 int mgmt_session_load(struct mgmt_session *s, const char *path);

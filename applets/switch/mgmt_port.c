@@ -217,13 +217,16 @@ static int cmd_epclose(struct mgmt_session *s, char *arg)
 }
 
 /* port/connect N VNL: the VNL is the rest of the line, spaces and all
- * (cmd://"ssh host vde_plug /tmp/sw"). */
+ * (cmd://"ssh host vde_plug /tmp/sw").  Root's and the owner's only:
+ * the switch opens it with its own rights (runs the command, makes the
+ * tap), which another -M user must not borrow. */
 static int cmd_connect(struct mgmt_session *s, char *arg)
 {
 	char *vnl = arg;
 	long n;
 
-	(void)s;
+	if (!mgmt_session_privileged(s))
+		return EPERM; /* it would act with the switch's rights */
 	while (*vnl && *vnl != ' ' && *vnl != '\t')
 		vnl++;
 	if (!*vnl)
@@ -241,7 +244,8 @@ static int cmd_disconnect(struct mgmt_session *s, char *arg)
 	char *w[1];
 	long n;
 
-	(void)s;
+	if (!mgmt_session_privileged(s))
+		return EPERM;
 	if (words(arg, w, 1) || mgmt_num(w[0], 0, sw.numports, &n))
 		return EINVAL;
 	return connect_remove((int)n);
@@ -311,7 +315,8 @@ static void print_port(struct mgmt_session *s, const struct port *p)
 	if (connect_describe(p->index, link, sizeof(link)) > 0) /* port/connect, --port */
 		mgmt_printf(s, " LINK: %s\n", link);
 	for (const struct endpoint *ep = p->eps; ep; ep = ep->next)
-		mgmt_printf(s, "  -- endpoint ID %04d module %-12s: %s\n", ep->id, ep->ops->module,
+		mgmt_printf(s, "  -- endpoint ID %04d module %-12s: %s\n", ep->id,
+			    ep->module ? ep->module : ep->ops->module,
 			    ep->descr ? ep->descr : "");
 }
 

@@ -243,8 +243,8 @@ static void flush_ep(struct endpoint *ep)
 	int n = ep->ntx, done = 0;
 
 	ep->ntx = 0;
-	if (ep->data.fd < 0)
-		return;
+	if (!ep->ops)
+		return; /* closed in this batch */
 	if (ep->gro)
 		gro_flush(ep->gro, gro_out, ep);
 	if (ep->q && ep->q->frames > 0) {
@@ -322,7 +322,7 @@ static int send_frame(struct endpoint *ep, const struct vnet_hdr *vh, const uint
 	struct iovec iov[2];
 	int n = 0;
 
-	if (ep->data.fd < 0)
+	if (!ep->ops)
 		return -1;
 	if (ep->maxsend && len > ep->maxsend) {
 		count_drop(ep); /* more than the far end takes */
