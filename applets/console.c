@@ -218,7 +218,9 @@ static int run_cmd(struct conn *c, const char *sock, const char *cmd, int *ended
 	switch (r) {
 	case REPLY_OK: return 0;
 	case REPLY_ENDED: *ended = 1; return 0;
-	case REPLY_FAILED: log_err("%s: %s", cmd, status); return EXIT_CMD;
+	case REPLY_FAILED: /* the code must survive a long command */
+		log_err("%.200s%s: %s", cmd, n > 200 ? "..." : "", status);
+		return EXIT_CMD;
 	default: /* fill() said why, unless the switch just hung up */
 		if (c->eof)
 			log_err("%s: %s closed the connection without answering", cmd, sock);

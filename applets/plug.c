@@ -59,6 +59,8 @@ const char plug_help[] =
 	"                           (QEMU -netdev dgram); [V6] in brackets is fine\n"
 	"  ptp://PATH               a point-to-point link to another ptp://PATH end\n"
 	"                           (datagrams at PATH and PATH+, as vdeplug4 4.0.1)\n"
+	"  stream://PATH|HOST:PORT  QEMU's stream framing (4-byte length + frame) on\n"
+	"                           a connection to a QEMU -netdev stream server or passt\n"
 	"  switch://[DIR][OPTS]     our own switch (vde_switch) serving DIR (default\n"
 	"                           /tmp/vdenode_USER), the other VNL one of its\n"
 	"                           ports: vde_plug null:// switch://DIR is a switch;\n"

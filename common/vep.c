@@ -83,6 +83,30 @@ const struct vep_kind *vep_find(const char *vnl, char *scheme, int *bad)
 	return kind_by_scheme(scheme);
 }
 
+const struct vep_kind *vep_check(const char *given, int *unknown)
+{
+	static struct vnl v;
+	char text[VNL_MAX + 1], err[VNL_ERR_MAX], scheme[VNL_SCHEME_MAX + 1];
+	const struct vep_kind *k;
+	int bad;
+
+	*unknown = 0;
+	if (!(k = vep_find(given, scheme, &bad))) {
+		if (!bad)
+			log_err("%.200s: unknown scheme '%s'", given, scheme);
+		*unknown = !bad;
+		return NULL;
+	}
+	if (vnl_resolve(given, text, sizeof(text), err, sizeof(err)) < 0 ||
+	    vnl_parse(text, k->vnl_flags, &v, err, sizeof(err)) < 0) {
+		log_err("bad VNL '%.200s': %s", given, err);
+		return NULL;
+	}
+	if (k->check && k->check(text, &v) < 0)
+		return NULL;
+	return k;
+}
+
 static void set_name(struct vep *e, const char *vnl)
 {
 	size_t n = strlen(vnl);

@@ -28,6 +28,8 @@ struct vep_args {
 	int port;          /* 0 = any, > 0 = this port, VEP_PORT0 = port 0 */
 	const char *group; /* group of a socket we create, or NULL */
 	mode_t mode;       /* its mode, 0 = the default 0700 */
+	int timeout_ms;    /* a handshake's longest wait, 0 = the default 10 s
+			    * (a switch, which must not stall, asks for less) */
 };
 
 struct vep;
@@ -40,6 +42,9 @@ struct vep_kind {
 	size_t priv_size;   /* bytes of state at e->priv, zeroed */
 	/* 0, or -1 after logging one line about what failed */
 	int (*open)(struct vep *e, const struct vnl *v, const struct vep_args *a);
+	/* Is v well formed for this kind (address, options), without opening
+	 * anything?  0, or -1 after one line.  NULL: open() says. */
+	int (*check)(const char *name, const struct vnl *v);
 	/* Receive up to n frames: fill v[i].iov_len (v[i].iov_base points
 	 * to the caller's buffer of iov_len bytes; a kind may point it at
 	 * its own memory instead, valid until its next recv).  Returns the
@@ -58,6 +63,7 @@ enum vep_kind_flags {
 	VEP_STREAM = 1, /* frames cross a byte stream: --maxframe applies */
 	VEP_ONCE = 2,   /* an inherited fd: cannot be opened again */
 	VEP_NESTED = 4, /* runs a switch of its own (not inside a switch) */
+	VEP_NOFRAMES = 8, /* carries no frames (null://): no use as a port */
 };
 
 struct vep {
@@ -79,6 +85,10 @@ void vep_close(struct vep *e);
  * unknown (the scheme is left in scheme[VNL_SCHEME_MAX + 1]) or the VNL
  * is malformed (*bad set, with a message logged). */
 const struct vep_kind *vep_find(const char *vnl, char *scheme, int *bad);
+/* The kind of a VNL and whether it is well formed (vnl_parse, then the
+ * kind's check): the kind, or NULL after one line (*unknown set when
+ * the scheme is not ours). */
+const struct vep_kind *vep_check(const char *vnl, int *unknown);
 /* "vde seqpacket ...": every scheme we have, space separated. */
 void vep_schemes(char *buf, size_t size);
 /* Help lines of every kind, one per line. */

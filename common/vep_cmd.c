@@ -86,6 +86,41 @@ static int start(struct vep *e, char *const argv[])
 	return 0;
 }
 
+/* The shell would refuse it anyway, but only once it runs: a quote
+ * left open, or a trailing backslash, is a malformed VNL now. */
+static int cmd_check(const char *name, const struct vnl *v)
+{
+	char q = 0;
+	int bad = 0;
+
+	if (!*v->addr) {
+		log_err("%s: no command after cmd://", name);
+		return -1;
+	}
+	for (const char *p = v->addr; *p; p++) {
+		if (q == '\'') { /* nothing escapes inside '...' */
+			if (*p == '\'')
+				q = 0;
+		} else if (*p == '\\') {
+			if (!p[1]) {
+				bad = 1;
+				break;
+			}
+			p++;
+		} else if (q == '"') {
+			if (*p == '"')
+				q = 0;
+		} else if (*p == '\'' || *p == '"') {
+			q = *p;
+		}
+	}
+	if (q || bad) {
+		log_err("%s: unterminated quote or backslash in the command", name);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 {
 	char *argv[] = { "sh", "-c", (char *)v->addr, NULL };
@@ -107,6 +142,7 @@ const struct vep_kind vep_kind_cmd = {
 	.flags = VEP_STREAM,
 	.priv_size = sizeof(struct vep_stream),
 	.open = cmd_open,
+	.check = cmd_check,
 	.recv = vep_stream_recv,
 	.send = vep_stream_send,
 	.flush = vep_stream_flush,

@@ -31,6 +31,7 @@ static void null_close(struct vep *e)
 
 const struct vep_kind vep_kind_null = {
 	.scheme = "null",
+	.flags = VEP_NOFRAMES,
 	.help = "null://                  drops every frame, sends none",
 	.open = null_open,
 	.recv = null_recv,

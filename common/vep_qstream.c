@@ -28,6 +28,18 @@ static int framing(struct vep *e, int fd, const char *name)
 	return 0;
 }
 
+static int qstream_check(const char *name, const struct vnl *v)
+{
+	struct netaddr na;
+	char err[160];
+
+	if (v->nopt || netaddr_parse(v->addr, SOCK_STREAM, 0, &na, err, sizeof(err)) < 0) {
+		log_err("%s: %s", name, v->nopt ? "stream:// takes no options" : err);
+		return -1;
+	}
+	return 0;
+}
+
 static int qstream_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 {
 	struct netaddr na;
@@ -69,6 +81,7 @@ const struct vep_kind vep_kind_stream = {
 	.vnl_flags = VNL_RAW,
 	.priv_size = sizeof(struct vep_stream),
 	.open = qstream_open,
+	.check = qstream_check,
 	.recv = vep_stream_recv,
 	.send = vep_stream_send,
 	.flush = vep_stream_flush,

@@ -6,7 +6,24 @@
 #include "tun.h"
 
 #include <errno.h>
+#include <net/if.h>
+#include <string.h>
 #include <unistd.h>
+
+static int tap_check(const char *name, const struct vnl *v)
+{
+	size_t n = strlen(v->addr);
+
+	if (v->nopt) {
+		log_err("%s: tap:// takes no options", name);
+		return -1;
+	}
+	if (n == 0 || n >= IFNAMSIZ) {
+		log_err("tap %s: interface name must be 1..%d characters (got %zu)", v->addr, IFNAMSIZ - 1, n);
+		return -1;
+	}
+	return 0;
+}
 
 static int tap_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 {
@@ -80,6 +97,7 @@ const struct vep_kind vep_kind_tap = {
 	.scheme = "tap",
 	.help = "tap://IFNAME             a tap interface (made when missing; root)",
 	.open = tap_open,
+	.check = tap_check,
 	.recv = tap_recv,
 	.send = tap_send,
 	.close = tap_close,

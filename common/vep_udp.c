@@ -21,42 +21,61 @@ struct udp_ep {
 	socklen_t tolen;
 };
 
-static int check_port(struct vep *e, const char *what, const char *s, long min)
+static int check_port(const char *name, const char *what, const char *s, long min)
 {
 	long n;
 
 	if (parse_long(s, min, 65535, &n) < 0) {
-		log_err("%s: bad %s port '%s' (%ld..65535)", e->name, what, s, min);
+		log_err("%s: bad %s port '%s' (%ld..65535)", name, what, s, min);
 		return -1;
 	}
 	return 0;
 }
 
+/* [SRC:]PORT->HOST:PORT split into buf (VNL_MAX + 1 bytes); 0 or -1
+ * after one line. */
+static int udp_split(const char *name, const char *addr, char *buf, char **sh, char **sp, char **dh,
+		     char **dp)
+{
+	char *arrow;
+
+	strcpy(buf, addr);
+	arrow = strstr(buf, "->");
+	if (!arrow) {
+		log_err("%s: expected udp://[SRC:]PORT->HOST:PORT", name);
+		return -1;
+	}
+	*arrow = 0;
+	if (netaddr_split(arrow + 2, dh, dp) < 0 || !*dh) {
+		log_err("%s: no HOST:PORT after '->'", name);
+		return -1;
+	}
+	if (netaddr_split(buf, sh, sp) < 0) {
+		log_err("%s: no [SRC:]PORT before '->'", name);
+		return -1;
+	}
+	if (check_port(name, "local", *sp, 0) < 0 || check_port(name, "remote", *dp, 1) < 0)
+		return -1;
+	return 0;
+}
+
+static int udp_check(const char *name, const struct vnl *v)
+{
+	char buf[VNL_MAX + 1], *sh, *sp, *dh, *dp;
+
+	return udp_split(name, v->addr, buf, &sh, &sp, &dh, &dp);
+}
+
 static int udp_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 {
 	struct udp_ep *u = e->priv;
-	char buf[VNL_MAX + 1], *arrow, *sh, *sp, *dh, *dp;
+	char buf[VNL_MAX + 1], *sh, *sp, *dh, *dp;
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *dst = NULL, *src = NULL, *rp;
 	int r, fd = -1;
 
 	(void)a;
-	strcpy(buf, v->addr);
-	arrow = strstr(buf, "->");
-	if (!arrow) {
-		log_err("%s: expected udp://[SRC:]PORT->HOST:PORT", e->name);
-		return -1;
-	}
-	*arrow = 0;
-	if (netaddr_split(arrow + 2, &dh, &dp) < 0 || !dh) {
-		log_err("%s: no HOST:PORT after '->'", e->name);
-		return -1;
-	}
-	if (netaddr_split(buf, &sh, &sp) < 0) {
-		log_err("%s: no [SRC:]PORT before '->'", e->name);
-		return -1;
-	}
-	if (check_port(e, "local", sp, 0) < 0 || check_port(e, "remote", dp, 1) < 0)
+	if (udp_split(e->name, v->addr, buf, &sh, &sp, &dh, &dp) < 0)
 		return -1;
 	r = getaddrinfo(dh, dp, &hints, &dst);
 	if (r) {
@@ -139,6 +158,7 @@ const struct vep_kind vep_kind_udp = {
 	.vnl_flags = VNL_RAW,
 	.priv_size = sizeof(struct udp_ep),
 	.open = udp_open,
+	.check = udp_check,
 	.recv = udp_recv,
 	.send = udp_send,
 	.close = udp_close,

@@ -74,7 +74,8 @@ static int check_opts(struct vep *e, const struct vnl *v)
 static int vde_ep_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 {
 	struct vde_ep *d = e->priv;
-	struct vde_open_opts o = { .descr = a->descr, .port = a->port, .group = a->group, .mode = a->mode };
+	struct vde_open_opts o = { .descr = a->descr, .port = a->port, .group = a->group, .mode = a->mode,
+				   .timeout_ms = a->timeout_ms };
 	const char *g = vnl_get(v, "group"), *m = vnl_get(v, "mode");
 	int ctl, data;
 

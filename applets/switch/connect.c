@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct conn {
@@ -125,29 +126,51 @@ static int tap_name(const struct vep_kind *k, const char *vnl, struct conn *c)
 	return (c->tap = strdup(v.addr)) ? 0 : ENOMEM;
 }
 
-/* Is vnl something a switch port can be?  0, or an errno value. */
-static int check_vnl(const char *vnl, struct conn *c)
+/* Does a vde:// VNL name our own control socket?  Joining ourselves
+ * would wait for a reply only we could give. */
+static int names_us(const char *vnl)
 {
-	char scheme[VNL_SCHEME_MAX + 1];
-	int bad;
-	const struct vep_kind *k = vep_find(vnl, scheme, &bad);
+	static struct vnl v;
+	char text[VNL_MAX + 1], err[VNL_ERR_MAX], ctl[VNL_MAX + 8];
+	struct stat a, b;
 
-	if (bad)
-		return EINVAL;
-	if (!k) {
-		log_err("%s: unknown scheme '%s'", vnl, scheme);
-		return EPROTONOSUPPORT;
-	}
+	if (vnl_resolve(vnl, text, sizeof(text), err, sizeof(err)) < 0 ||
+	    vnl_parse(text, 0, &v, err, sizeof(err)) < 0 || !*v.addr)
+		return 0;
+	snprintf(ctl, sizeof(ctl), "%s/ctl", v.addr);
+	if (stat(sw.ctl_path, &b) < 0)
+		return 0;
+	return (stat(ctl, &a) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) ||
+	       (stat(v.addr, &a) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+}
+
+/* Is vnl something a switch port can be?  0, or an errno value. */
+static int check_vnl(const char *vnl, int at_start, struct conn *c)
+{
+	int unknown;
+	const struct vep_kind *k = vep_check(vnl, &unknown);
+
+	if (!k)
+		return unknown ? EPROTONOSUPPORT : EINVAL;
 	if (k->flags & VEP_NESTED) {
 		log_err("%s: a switch port cannot start a switch of its own; start it and use vde://DIR",
 			vnl);
 		return EPROTONOSUPPORT;
 	}
-	c->once = (k->flags & VEP_ONCE) != 0;
-	if (!k->recv || !k->send) {
+	if (k->flags & VEP_NOFRAMES) {
 		log_err("%s: carries no frames: not a port", vnl);
 		return EPROTONOSUPPORT;
 	}
+	if (strcmp(k->scheme, "stdio") == 0 && !at_start) {
+		log_err("%s: the switch's stdin and stdout are not the console user's: only at start, "
+			"with --nostdin", vnl);
+		return EINVAL;
+	}
+	if (strcmp(k->scheme, "vde") == 0 && names_us(vnl)) {
+		log_err("%s: that is this switch", vnl);
+		return EINVAL;
+	}
+	c->once = (k->flags & VEP_ONCE) != 0;
 	if (strcmp(k->scheme, "tap") != 0)
 		return 0;
 	c->once = 1; /* a tap that fails was deleted: not made again */
@@ -179,7 +202,7 @@ int connect_port(int want, const char *vnl, int at_start, int *got)
 
 	if (!c)
 		return ENOMEM;
-	if ((err = check_vnl(vnl, c)) || (err = pick_port(want, &p)) ||
+	if ((err = check_vnl(vnl, at_start, c)) || (err = pick_port(want, &p)) ||
 	    (!(c->vnl = strdup(vnl)) && (err = ENOMEM))) {
 		free(c->tap);
 		free(c);

@@ -38,7 +38,9 @@ struct endpoint *ep_sock_new(int datafd, int ctlfd, uid_t uid, const char *descr
 /* ep_tap.c: tap NAME (made when missing), with offloads if sw.offload. */
 struct endpoint *ep_tap_open(const char *name);
 void ep_tap_free(void); /* at exit */
-/* ep_vep.c: the network vnl names.  descr: what a far switch is told. */
+/* ep_vep.c: the network vnl names.  descr: what a far switch is told.
+ * Opening waits at most EP_VEP_HANDSHAKE_MS for a far switch's reply. */
+#define EP_VEP_HANDSHAKE_MS 1000
 struct endpoint *ep_vep_open(const char *vnl, const char *descr);
 /* ... or one opened already (an accepted QEMU connection), on behalf of
  * uid; v is the endpoint's from now on (closed on failure too). */

@@ -120,7 +120,9 @@ static const struct ep_ops vep_ops = {
 
 struct endpoint *ep_vep_open(const char *vnl, const char *descr)
 {
-	struct vep_args a = { .descr = descr };
+	/* A far switch that accepts but never answers stalls us while we
+	 * wait: not for long (the port is retried later anyway). */
+	struct vep_args a = { .descr = descr, .timeout_ms = EP_VEP_HANDSHAKE_MS };
 	struct vep_state *st = calloc(1, sizeof(*st));
 	struct endpoint *ep;
 	struct vep *v;

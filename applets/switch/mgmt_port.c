@@ -246,7 +246,7 @@ static int cmd_disconnect(struct mgmt_session *s, char *arg)
 
 	if (!mgmt_session_privileged(s))
 		return EPERM;
-	if (words(arg, w, 1) || mgmt_num(w[0], 0, sw.numports, &n))
+	if (words(arg, w, 1) || mgmt_num(w[0], 1, sw.numports, &n))
 		return EINVAL;
 	return connect_remove((int)n);
 }
