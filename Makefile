@@ -24,7 +24,7 @@ override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DVDE_VERSION='"
 LDFLAGS  ?=
 
 SRCS := vde.c $(wildcard common/*.c) $(wildcard applets/*.c) $(wildcard applets/switch/*.c)
-HDRS := $(wildcard common/*.h) $(wildcard applets/switch/*.h)
+HDRS := $(wildcard common/*.h) $(wildcard applets/*.h) $(wildcard applets/switch/*.h)
 # The binary "make install" installs: ./vde, or another build
 # (VDE_BIN=build/asan/vde: the suite installs the binary under test).
 # The symlinks are what it says it has: "vde --list".

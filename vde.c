@@ -21,7 +21,8 @@
 	X("vde_plug", plug_main, plug_help, 1)                           \
 	X("vde_plug2tap", plug2tap_main, plug2tap_help, 1)               \
 	X("vde_switch", switch_main, switch_help, 1)                     \
-	X("vdecmd", console_main, console_help, 1)
+	X("vdecmd", console_main, console_help, 1)                       \
+	X("wirefilter", wirefilter_main, wirefilter_help, 1)
 
 /* Other spellings that reach the same applet, never installed. */
 #define ALIASES(X)                                                       \

@@ -24,6 +24,7 @@
 	X(udp)       \
 	X(ptp)       \
 	X(stream)    \
+	X(vxlan)     \
 	X(switch)    \
 	X(hub)
 

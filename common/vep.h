@@ -57,6 +57,8 @@ struct vep_kind {
 	int (*flush)(struct vep *e);           /* write buffered output; 0/-1 */
 	int (*wants_out)(const struct vep *e); /* output is buffered */
 	void (*close)(struct vep *e);
+	/* Counters and state for port/print, or NULL: what snprintf says. */
+	int (*describe)(const struct vep *e, char *buf, size_t len);
 };
 
 enum vep_kind_flags {

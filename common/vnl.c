@@ -220,7 +220,8 @@ int vnl_parse(const char *text, unsigned flags, struct vnl *v, char *err, size_t
 	while ((t = scan_next(&s, &c)) != SC_END) {
 		if (t == SC_ERROR)
 			return fail(err, errsize, "%s", s.why);
-		if (t == SC_PLAIN && (c == '[' || (c == '/' && (flags & VNL_SLASH) && o.len > 0)))
+		if (t == SC_PLAIN && (c == '[' || (c == '/' && (flags & VNL_SLASH) &&
+						   (o.len > 0 || (flags & VNL_NOPATH)))))
 			break;
 		if (put(&o, c) < 0)
 			return fail(err, errsize, "too long");

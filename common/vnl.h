@@ -26,6 +26,8 @@
 enum vnl_flags {
 	VNL_RAW = 1,   /* the address is everything after "://", untouched */
 	VNL_SLASH = 2, /* the address ends at '/': "/opt=val" options follow */
+	VNL_NOPATH = 4, /* with VNL_SLASH: the address is no path, so a first
+			   '/' starts the options ("vxlan:///vni=2") */
 };
 
 struct vnl_opt {

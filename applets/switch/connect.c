@@ -261,9 +261,17 @@ int connect_describe(int port, char *buf, size_t len)
 
 	if (!c)
 		return 0;
-	if (c->ep)
-		return snprintf(buf, len, "%s (up %llu s)", c->vnl,
-				(unsigned long long)((now - c->up_since) / 1000));
+	if (c->ep) {
+		int n = snprintf(buf, len, "%s (up %llu s)", c->vnl,
+				 (unsigned long long)((now - c->up_since) / 1000));
+		if (n > 0 && (size_t)n + 3 < len) {
+			int m = ep_vep_describe(c->ep, buf + n + 2, len - (size_t)n - 2);
+			if (m > 0)
+				memcpy(buf + n, ": ", 2);
+			return m > 0 ? n + 2 + m : n;
+		}
+		return n;
+	}
 	return snprintf(buf, len, "%s (down, retry in %llu s, %u failure%s)", c->vnl,
 			(unsigned long long)(c->retry_at > now ? (c->retry_at - now + 999) / 1000 : 0),
 			c->fails, c->fails == 1 ? "" : "s");

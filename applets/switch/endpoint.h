@@ -46,6 +46,8 @@ struct endpoint *ep_vep_open(const char *vnl, const char *descr);
  * uid; v is the endpoint's from now on (closed on failure too). */
 struct vep;
 struct endpoint *ep_vep_adopt(struct vep *v, uid_t uid, const char *descr);
+/* What the kind tells about itself (VXLAN: VTEPs, counters); 0: nothing. */
+int ep_vep_describe(const struct endpoint *ep, char *buf, size_t len);
 
 /* ---- for the kinds: receive buffers and handing frames on ---- */
 /* SW_BATCH buffers of SW_HEADROOM + VDE_FRAME_MAX + 64 bytes (made on

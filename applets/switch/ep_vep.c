@@ -107,6 +107,16 @@ static void vep_close_ep(struct endpoint *ep)
 	free(st);
 }
 
+int ep_vep_describe(const struct endpoint *ep, char *buf, size_t len)
+{
+	struct vep *e;
+
+	if (!ep->ops || ep->ops->receive != vep_receive)
+		return 0;
+	e = vep_of(ep);
+	return e->kind->describe ? e->kind->describe(e, buf, len) : 0;
+}
+
 static const struct ep_ops vep_ops = {
 	.module = "vnl",
 	.lost = "ended",

@@ -92,19 +92,32 @@ static struct mac_entry *alloc_table(size_t n)
 	return t;
 }
 
-int mac_init(unsigned int initial)
+/* Slots for a table that starts with room for initial entries. */
+static size_t initial_slots(unsigned int initial)
 {
 	size_t n = 64;
 	while (n < initial * 2 && n < (size_t)mac_max_entries * 2)
 		n *= 2;
-	free(tab);
+	return n;
+}
+
+/* Empty, with no entry counted on any port. */
+static void forget_all(void)
+{
 	if (per_port)
 		memset(per_port, 0, nper_port * sizeof(*per_port));
 	evict_cursor = 0;
+	count = 0;
+}
+
+int mac_init(unsigned int initial)
+{
+	size_t n = initial_slots(initial);
+	free(tab);
+	forget_all();
 	if (!(tab = alloc_table(n)))
 		return -1;
 	slots = n;
-	count = 0;
 	return 0;
 }
 
@@ -320,10 +333,18 @@ void mac_flush_vlan(int vlan) { sweep(on_vlan, vlan); }
 
 void mac_flush_all(void)
 {
-	if (tab) {
-		dbg_forget_all();
+	if (!tab)
+		return;
+	dbg_forget_all();
+	if (slots != initial_slots(64)) { /* back to the first size */
 		mac_init(64);
+		return;
 	}
+	/* Already that size (a flush is frequent: STP, VLAN changes): the
+	 * same array, emptied. */
+	for (size_t i = 0; i < slots; i++)
+		tab[i].port = -1;
+	forget_all();
 }
 
 void mac_expire(uint32_t now) { sweep(stale, (long)now); }

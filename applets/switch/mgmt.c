@@ -175,10 +175,16 @@ void mgmt_foreach(void (*fn)(const struct mgmt_cmd *c, void *ctx), void *ctx)
  * we want the whole word. */
 static const struct mgmt_cmd *lookup(char *line, char **arg)
 {
+	size_t n = 0; /* the first word's length (no path has a blank) */
+
+	while (line[n] && !isblank((unsigned char)line[n]))
+		n++;
 	for (int t = 0; t < ntables; t++)
 		for (const struct mgmt_cmd *c = tables[t]; c->path; c++) {
-			size_t n = strlen(c->path);
-			if (!c->fn || strncmp(line, c->path, n) != 0 || (line[n] && !isblank((unsigned char)line[n])))
+			/* the first byte rules out most at once: every line
+			 * typed is compared with every path */
+			if (!c->fn || c->path[0] != line[0] || strlen(c->path) != n ||
+			    memcmp(line, c->path, n) != 0)
 				continue;
 			*arg = line + n;
 			while (isblank((unsigned char)**arg))

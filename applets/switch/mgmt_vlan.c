@@ -114,9 +114,8 @@ static int print_vlans(struct mgmt_session *s, char *arg, int all)
 	int vid, err;
 
 	if (!*arg) {
-		for (vid = 0; vid < VLAN_NONE; vid++)
-			if (vlan_exists(vid))
-				print_vlan(s, vid, all);
+		for (vid = vlan_next(0); vid >= 0; vid = vlan_next(vid + 1))
+			print_vlan(s, vid, all);
 		return 0;
 	}
 	if ((err = vlan_arg(arg, &vid)))

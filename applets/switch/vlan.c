@@ -34,6 +34,21 @@ static int is_trunk(const struct port *p) { return !p->vlan_configured && nvlans
 
 int vlan_exists(int vid) { return vid_ok(vid) && bit(defined, vid); }
 
+int vlan_next(int vid)
+{
+	if (vid < 0)
+		vid = 0;
+	for (int w = vid / 64; w < VLAN_COUNT / 64; w++) {
+		/* the bits of word w from vid on (all of them after the first) */
+		uint64_t left = w == vid / 64 ? defined[w] >> (vid % 64) << (vid % 64) : defined[w];
+		if (left) {
+			int v = w * 64 + __builtin_ctzll(left);
+			return vid_ok(v) ? v : -1;
+		}
+	}
+	return -1;
+}
+
 int vlan_create(int vid)
 {
 	if (vid < 1 || vid >= VLAN_NONE)

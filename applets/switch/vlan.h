@@ -9,6 +9,8 @@
 struct port;
 
 int vlan_exists(int vid);
+/* The first VLAN that exists from vid on, or -1: walks them in order. */
+int vlan_next(int vid);
 int vlan_create(int vid);
 int vlan_remove(int vid);
 int vlan_addport(int vid, struct port *p);

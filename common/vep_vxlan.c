@@ -1,0 +1,442 @@
+/* vep_vxlan.c - vxlan://[GROUP][/vni=N/port=P/ttl=T/if=IF/v4/v6/...]:
+ * the Ethernet segment of a VXLAN (RFC 7348) network, as the Linux
+ * kernel's vxlan, Open vSwitch and vdeplug4 speak it: each frame in a
+ * UDP datagram after an 8-byte header with the VNI.
+ *
+ * Frames from a VTEP teach us which VTEP each source MAC sits behind
+ * (IPv4 or IPv6; entries age out); a frame for a known MAC goes to its
+ * VTEP alone, anything else is flooded: to the multicast GROUP, or with
+ * remote=IP[,IP...] to each listed VTEP in turn (head-end replication,
+ * for networks without multicast).  Replies go to the VTEP's address at
+ * the VXLAN port, as the kernel sends them, whatever source port it used.
+ * Options as vdeplug4's (vni=1, port=4789, ttl=1, group 239.0.0.1 or
+ * ff05:56de::1, hashsize=1024, expiretime=128 s, if=, v4, v6, rcvbuf=)
+ * plus remote=, local=IP (bind and send from it). */
+#include "vep.h"
+#include "log.h"
+#include "netaddr.h"
+#include "util.h"
+#include "vxlan.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define VX_GROUP4 "239.0.0.1"
+#define VX_GROUP6 "ff05:56de::1"
+#define VX_REMOTES_MAX 64
+
+struct vx {
+	uint32_t vni;
+	int family;
+	struct sockaddr_storage group;  /* flood here unless remotes */
+	socklen_t grouplen;
+	int have_group;
+	struct sockaddr_storage remote[VX_REMOTES_MAX];
+	socklen_t remotelen[VX_REMOTES_MAX];
+	int nremotes;
+	in_port_t port;                 /* network order */
+	struct vxlan_table tab;
+	uint64_t rx, tx, floods, bad, other_vni;
+};
+
+static long num_opt(const char *name, const struct vnl *v, const char *key, long def, long min, long max,
+		    int *err)
+{
+	const char *s = vnl_get(v, key);
+	long n;
+
+	if (!s)
+		return def;
+	if (parse_long(s, min, max, &n) < 0) {
+		log_err("%s: %s=%s: not a number in %ld..%ld", name, key, s, min, max);
+		*err = 1;
+	}
+	return n;
+}
+
+/* An IP address (no port) of family fam (AF_UNSPEC: either) into ss. */
+static int ip_addr(const char *name, const char *what, const char *s, int fam, in_port_t port,
+		   struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints = { .ai_family = fam, .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST }, *res;
+	char host[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(s);
+
+	if (n >= sizeof(host)) {
+		log_err("%s: %s '%.60s': not an IP address", name, what, s);
+		return -1;
+	}
+	strcpy(host, s);
+	if (host[0] == '[' && n > 2 && host[n - 1] == ']') { /* [v6] */
+		host[n - 1] = 0;
+		memmove(host, host + 1, n - 1);
+	}
+	if (getaddrinfo(host, NULL, &hints, &res) != 0) {
+		log_err("%s: %s '%.60s': not an IP address%s", name, what, s,
+			fam == AF_INET ? " (IPv4 here)" : fam == AF_INET6 ? " (IPv6 here)" : "");
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = port;
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = port;
+	return 0;
+}
+
+static int is_multicast(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return IN_MULTICAST(ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr));
+	return IN6_IS_ADDR_MULTICAST(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+/* remote=A,B,C */
+static int parse_remotes(const char *name, struct vx *x, const char *list)
+{
+	char buf[VNL_MAX + 1], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (x->nremotes == VX_REMOTES_MAX) {
+			log_err("%s: more than %d remote= VTEPs", name, VX_REMOTES_MAX);
+			return -1;
+		}
+		if (ip_addr(name, "remote", t, x->family, x->port, &x->remote[x->nremotes],
+			    &x->remotelen[x->nremotes]) < 0)
+			return -1;
+		x->family = x->remote[x->nremotes++].ss_family; /* the first decides */
+	}
+	if (!x->nremotes) {
+		log_err("%s: remote= names no VTEP", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything from the VNL, nothing opened: the check and the open share it. */
+static int vx_config(const char *name, const struct vnl *v, struct vx *x, int *ifindex, int *ttl,
+		     struct sockaddr_storage *local, socklen_t *locallen)
+{
+	const char *ifname = vnl_get(v, "if"), *rem = vnl_get(v, "remote"), *loc = vnl_get(v, "local");
+	int err = 0;
+
+	x->family = vnl_get(v, "v6") ? AF_INET6 : vnl_get(v, "v4") ? AF_INET : AF_UNSPEC;
+	x->vni = (uint32_t)num_opt(name, v, "vni", 1, 0, VXLAN_VNI_MAX, &err);
+	x->port = htons((uint16_t)num_opt(name, v, "port", 4789, 1, 65535, &err));
+	*ttl = (int)num_opt(name, v, "ttl", 1, 0, 255, &err);
+	num_opt(name, v, "hashsize", 1024, 1, 1 << 20, &err);
+	num_opt(name, v, "expiretime", 128, 1, 1 << 24, &err);
+	num_opt(name, v, "rcvbuf", 0, 0, 1 << 30, &err);
+	if (err)
+		return -1;
+	*ifindex = 0;
+	if (ifname && !(*ifindex = (int)if_nametoindex(ifname))) {
+		log_err("%s: if=%s: no such interface", name, ifname);
+		return -1;
+	}
+	*locallen = 0;
+	if (loc && ip_addr(name, "local", loc, x->family, x->port, local, locallen) < 0)
+		return -1;
+	if (loc)
+		x->family = local->ss_family;
+	if (rem && parse_remotes(name, x, rem) < 0)
+		return -1;
+	if (*v->addr || !rem) { /* a group: given, or the default without remote= */
+		const char *g = *v->addr ? v->addr : x->family == AF_INET6 ? VX_GROUP6 : VX_GROUP4;
+		if (ip_addr(name, "group", g, x->family, x->port, &x->group, &x->grouplen) < 0)
+			return -1;
+		x->family = x->group.ss_family;
+		x->have_group = 1;
+	}
+	for (int i = 0; i < x->nremotes; i++)
+		if (x->remote[i].ss_family != x->family) {
+			log_err("%s: IPv4 and IPv6 mixed in one VXLAN", name);
+			return -1;
+		}
+	if (*locallen && local->ss_family != x->family) {
+		log_err("%s: local= is not of the VXLAN's address family", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int vx_check(const char *name, const struct vnl *v)
+{
+	static struct vx x;
+	struct sockaddr_storage local;
+	socklen_t locallen;
+	int ifindex, ttl;
+
+	memset(&x, 0, offsetof(struct vx, tab));
+	return vx_config(name, v, &x, &ifindex, &ttl, &local, &locallen);
+}
+
+static int join_group(struct vep *e, struct vx *x, int fd, int ifindex, int ttl)
+{
+	int off = 0;
+
+	if (x->family == AF_INET) {
+		struct ip_mreqn mr = { .imr_multiaddr = ((struct sockaddr_in *)&x->group)->sin_addr,
+				       .imr_ifindex = ifindex };
+		if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0 ||
+		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) < 0 ||
+		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) < 0 ||
+		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof(off)) < 0) {
+			log_err("%s: join the multicast group:", e->name);
+			return -1;
+		}
+		return 0;
+	}
+	struct ipv6_mreq mr6 = { .ipv6mr_multiaddr = ((struct sockaddr_in6 *)&x->group)->sin6_addr,
+				 .ipv6mr_interface = (unsigned)ifindex };
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr6, sizeof(mr6)) < 0 ||
+	    (ifindex && setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex)) < 0) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl, sizeof(ttl)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off)) < 0) {
+		log_err("%s: join the multicast group:", e->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int vx_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
+{
+	struct vx *x = e->priv;
+	struct sockaddr_storage local, any = { 0 };
+	socklen_t locallen;
+	int ifindex, ttl, one = 1, fd;
+	long rcvbuf, hashsize, expire;
+	int err = 0;
+
+	(void)a;
+	if (vx_config(e->name, v, x, &ifindex, &ttl, &local, &locallen) < 0)
+		return -1;
+	hashsize = num_opt(e->name, v, "hashsize", 1024, 1, 1 << 20, &err);
+	expire = num_opt(e->name, v, "expiretime", 128, 1, 1 << 24, &err);
+	rcvbuf = num_opt(e->name, v, "rcvbuf", 0, 0, 1 << 30, &err);
+	if (vxlan_table_init(&x->tab, (size_t)hashsize, (unsigned)(expire * 1000)) < 0) {
+		log_err("%s: out of memory", e->name);
+		return -1;
+	}
+	fd = socket(x->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		log_err("%s: socket:", e->name);
+		return -1;
+	}
+	e->fd_in = e->fd_out = fd;
+	if (!locallen) { /* any address, at the VXLAN port */
+		any.ss_family = (sa_family_t)x->family;
+		locallen = x->family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		if (x->family == AF_INET)
+			((struct sockaddr_in *)&any)->sin_port = x->port;
+		else
+			((struct sockaddr_in6 *)&any)->sin6_port = x->port;
+		local = any;
+	}
+	/* Several VTEPs of one host may share the port and the group. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (x->family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&local, locallen) < 0) {
+		log_err("%s: bind port %u:", e->name, ntohs(x->port));
+		return -1;
+	}
+	if (x->have_group && is_multicast(&x->group) && join_group(e, x, fd, ifindex, ttl) < 0)
+		return -1;
+	if (x->family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+	else
+		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
+	e->maxsend = VDE_FRAME_MAX;
+	return 0;
+}
+
+/* Errors of a datagram socket: a VTEP that refused (ICMP) costs one frame. */
+static enum vep_err vx_classify(int err)
+{
+	switch (err) {
+	case EAGAIN:
+	case EINTR:
+		return VEP_E_RETRY;
+	case ECONNREFUSED:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EMSGSIZE:
+	case ENOBUFS:
+	case EPERM:
+		return VEP_E_DROP;
+	default:
+		return VEP_E_FAIL;
+	}
+}
+
+#define VX_BATCH 32
+
+/* A batch of datagrams: each header into hdr[i], the frame straight into
+ * the caller's buffer v[i] (no copy). */
+static int vx_recv(struct vep *e, struct iovec *v, int n)
+{
+	struct vx *x = e->priv;
+	struct mmsghdr m[VX_BATCH];
+	struct iovec iov[VX_BATCH][2];
+	struct sockaddr_storage from[VX_BATCH];
+	uint8_t hdr[VX_BATCH][VXLAN_HDR + 14];
+	uint64_t now = now_ms();
+	int got, out = 0;
+
+	if (n > VX_BATCH)
+		n = VX_BATCH;
+	memset(m, 0, sizeof(m[0]) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		iov[i][0] = (struct iovec){ hdr[i], VXLAN_HDR };
+		iov[i][1] = v[i];
+		m[i].msg_hdr = (struct msghdr){ .msg_name = &from[i], .msg_namelen = sizeof(from[i]),
+						.msg_iov = iov[i], .msg_iovlen = 2 };
+	}
+	for (;;) {
+		got = recvmmsg(e->fd_in, m, (unsigned)n, MSG_DONTWAIT, NULL);
+		if (got >= 0)
+			break;
+		enum vep_err c = vx_classify(errno);
+		if (c == VEP_E_FAIL) {
+			log_err("receive %s:", e->name);
+			return vep_end(e, 1);
+		}
+		if (c == VEP_E_RETRY && errno != EINTR)
+			return 0;
+	}
+	for (int i = 0; i < got; i++) {
+		size_t len = m[i].msg_len;
+		enum vxlan_verdict vd;
+		if (m[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			x->bad++; /* more than any frame of ours */
+			continue;
+		}
+		/* vxlan_check wants header and frame together: the header and
+		 * the Ethernet header are enough for it. */
+		memcpy(hdr[i] + VXLAN_HDR, v[i].iov_base, len >= VXLAN_HDR + 14 ? 14 : 0);
+		vd = vxlan_check(hdr[i], len, x->vni);
+		if (vd != VXLAN_OK) {
+			if (vd == VXLAN_OTHER_VNI)
+				x->other_vni++;
+			else
+				x->bad++;
+			continue;
+		}
+		/* Replies go to the VXLAN port: the kernel sends from any. */
+		if (from[i].ss_family == AF_INET)
+			((struct sockaddr_in *)&from[i])->sin_port = x->port;
+		else if (from[i].ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&from[i])->sin6_port = x->port;
+		vxlan_learn(&x->tab, (const uint8_t *)v[i].iov_base + 6, (struct sockaddr *)&from[i],
+			    m[i].msg_hdr.msg_namelen, now);
+		x->rx++;
+		if (out != i) { /* close the gaps the dropped ones left */
+			memmove(v[out].iov_base, v[i].iov_base, len - VXLAN_HDR);
+		}
+		v[out++].iov_len = len - VXLAN_HDR;
+	}
+	return out;
+}
+
+static int send_to(struct vep *e, const struct sockaddr *to, socklen_t tolen, const struct iovec *frame)
+{
+	struct vx *x = e->priv;
+	uint8_t hdr[VXLAN_HDR];
+	struct iovec iov[2] = { { hdr, VXLAN_HDR }, *frame };
+	struct msghdr m = { .msg_name = (void *)to, .msg_namelen = tolen, .msg_iov = iov, .msg_iovlen = 2 };
+
+	vxlan_hdr_put(hdr, x->vni);
+	for (;;) {
+		if (sendmsg(e->fd_out, &m, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+			return 1;
+		switch (vx_classify(errno)) {
+		case VEP_E_RETRY:
+			if (errno == EINTR)
+				continue;
+			return 0;
+		case VEP_E_FAIL:
+			log_err("send %s:", e->name);
+			return vep_end(e, 1);
+		default:
+			return 1; /* lost, as on any datagram link */
+		}
+	}
+}
+
+static int vx_send(struct vep *e, const struct iovec *v, int n)
+{
+	struct vx *x = e->priv;
+	int done = 0;
+
+	for (; done < n; done++) {
+		const uint8_t *f = v[done].iov_base;
+		const struct vxlan_entry *to = v[done].iov_len >= 14 ? vxlan_lookup(&x->tab, f, now_ms()) : NULL;
+		int r = 1;
+		if (to) {
+			r = send_to(e, (const struct sockaddr *)&to->addr, to->alen, &v[done]);
+		} else if (x->nremotes) { /* head-end replication */
+			x->floods++;
+			for (int i = 0; i < x->nremotes && r >= 0; i++)
+				r = send_to(e, (struct sockaddr *)&x->remote[i], x->remotelen[i], &v[done]);
+			r = r < 0 ? r : 1; /* a busy socket loses a copy, not the frame */
+		} else {
+			x->floods++;
+			r = send_to(e, (struct sockaddr *)&x->group, x->grouplen, &v[done]);
+		}
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		x->tx++;
+	}
+	return done;
+}
+
+static int vx_describe(const struct vep *e, char *buf, size_t len)
+{
+	const struct vx *x = e->priv;
+
+	return snprintf(buf, len, "vni %u, %zu MACs learned (table %zu), in %llu out %llu flooded %llu, "
+			"dropped: %llu malformed, %llu other VNI", (unsigned)x->vni, vxlan_count(&x->tab, now_ms()),
+			x->tab.size, (unsigned long long)x->rx, (unsigned long long)x->tx,
+			(unsigned long long)x->floods, (unsigned long long)x->bad,
+			(unsigned long long)x->other_vni);
+}
+
+static void vx_close(struct vep *e)
+{
+	struct vx *x = e->priv;
+
+	if (e->fd_in >= 0)
+		close(e->fd_in);
+	vxlan_table_free(&x->tab);
+}
+
+const struct vep_kind vep_kind_vxlan = {
+	.scheme = "vxlan",
+	.help = "vxlan://[GROUP][/vni=N/port=P/ttl=T/if=IF/v4/v6/remote=IP,../local=IP]\n"
+		"                           VXLAN (RFC 7348), with the Linux kernel and OVS",
+	.vnl_flags = VNL_SLASH | VNL_NOPATH,
+	.priv_size = sizeof(struct vx),
+	.open = vx_open,
+	.check = vx_check,
+	.recv = vx_recv,
+	.send = vx_send,
+	.describe = vx_describe,
+	.close = vx_close,
+};
