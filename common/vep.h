@@ -13,6 +13,7 @@
 #define VDE_VEP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -30,6 +31,9 @@ struct vep_args {
 	mode_t mode;       /* its mode, 0 = the default 0700 */
 	int timeout_ms;    /* a handshake's longest wait, 0 = the default 10 s
 			    * (a switch, which must not stall, asks for less) */
+	int own_pgrp;      /* cmd://: the command in a process group of its
+			    * own, all of it ended at close (no terminal to
+			    * share: a switch; vde_plug keeps ssh's prompts) */
 };
 
 struct vep;
@@ -66,6 +70,7 @@ enum vep_kind_flags {
 	VEP_ONCE = 2,   /* an inherited fd: cannot be opened again */
 	VEP_NESTED = 4, /* runs a switch of its own (not inside a switch) */
 	VEP_NOFRAMES = 8, /* carries no frames (null://): no use as a port */
+	VEP_RAW_RUNTS = 16, /* the far end wants runts unpadded (QEMU framing) */
 };
 
 struct vep {
@@ -75,6 +80,7 @@ struct vep {
 	int in_buffered;  /* frames wait inside: call recv without polling */
 	size_t maxsend;   /* longer frames are dropped before send */
 	int rc;           /* set when ended: 0 clean end, 1 error */
+	uint64_t dropped; /* frames the kind dropped on the way in (too long) */
 	void *priv;
 };
 
@@ -126,9 +132,11 @@ struct vep_stream {
 	int own_fds;           /* close fd_in/fd_out at close */
 	int end_on_bad;        /* a bad length ends it (QEMU's framing) */
 	pid_t child;           /* reaped at close */
+	int child_group;       /* child leads its own process group: end it all */
 	const char *in_name, *out_name;
 	struct stream_dec dec;
 	unsigned long err_shown_at; /* dec.errors when last reported */
+	unsigned long skipped_seen; /* dec.errors already added to e->dropped */
 	uint64_t err_last;
 	size_t in_off, in_len;
 	size_t out_off, out_len;

@@ -18,7 +18,7 @@
 /* Fork argv with pipes on its stdin/stdout; waits until it has exec'd
  * (a close-on-exec pipe reports exec's errno), so a missing command is
  * an error here, not a silent end of stream later. */
-static pid_t spawn(char *const argv[], int *to_child, int *from_child)
+static pid_t spawn(char *const argv[], int *to_child, int *from_child, int own_pgrp)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, st[2] = { -1, -1 };
 	pid_t pid = -1;
@@ -37,6 +37,8 @@ static pid_t spawn(char *const argv[], int *to_child, int *from_child)
 	}
 	if (pid == 0) {
 		sigset_t none;
+		if (own_pgrp)
+			setpgid(0, 0);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL); /* ignored dispositions survive exec */
@@ -67,10 +69,10 @@ static pid_t spawn(char *const argv[], int *to_child, int *from_child)
 	return pid;
 }
 
-static int start(struct vep *e, char *const argv[])
+static int start(struct vep *e, char *const argv[], int own_pgrp)
 {
 	int to = -1, from = -1;
-	pid_t pid = spawn(argv, &to, &from);
+	pid_t pid = spawn(argv, &to, &from, own_pgrp);
 
 	if (pid < 0)
 		return -1;
@@ -83,6 +85,7 @@ static int start(struct vep *e, char *const argv[])
 		waitpid(pid, NULL, 0);
 		return -1;
 	}
+	((struct vep_stream *)e->priv)->child_group = own_pgrp;
 	return 0;
 }
 
@@ -125,13 +128,12 @@ static int cmd_open(struct vep *e, const struct vnl *v, const struct vep_args *a
 {
 	char *argv[] = { "sh", "-c", (char *)v->addr, NULL };
 
-	(void)a;
 	if (!*v->addr) {
 		log_err("%s: no command after cmd://", e->name);
 		return -1;
 	}
 	argv[0] = "/bin/sh";
-	return start(e, argv);
+	return start(e, argv, a && a->own_pgrp);
 }
 
 const struct vep_kind vep_kind_cmd = {
@@ -162,7 +164,7 @@ int vep_cmd_argv(char *const argv[], struct vep **out)
 	e->kind = &vep_kind_cmd;
 	e->fd_in = e->fd_out = e->fd_ctl = -1;
 	snprintf(e->name, sizeof(e->name), "= %.80s", argv[0]);
-	if (start(e, argv) < 0) {
+	if (start(e, argv, 0) < 0) {
 		free(e->priv);
 		free(e);
 		return -1;

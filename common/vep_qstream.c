@@ -79,6 +79,7 @@ const struct vep_kind vep_kind_stream = {
 	.help = "stream://PATH|HOST:PORT  QEMU's stream framing (4-byte length + frame),\n"
 		"                           connecting to -netdev stream,server=on or passt",
 	.vnl_flags = VNL_RAW,
+	.flags = VEP_RAW_RUNTS,
 	.priv_size = sizeof(struct vep_stream),
 	.open = qstream_open,
 	.check = qstream_check,

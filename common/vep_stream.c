@@ -62,6 +62,22 @@ static void report_bad_length(struct vep_stream *s)
 	s->err_last = now;
 }
 
+/* QEMU framing lets a too-long frame be stepped over; say so once a
+ * second: a guest whose MTU is too large otherwise loses them unseen. */
+static void report_skipped(struct vep *e, struct vep_stream *s)
+{
+	uint64_t now = now_ms();
+
+	e->dropped += s->dec.errors - s->skipped_seen;
+	s->skipped_seen = s->dec.errors;
+	if (s->err_shown_at && now - s->err_last < 1000)
+		return;
+	log_warn("%s: a frame longer than %d bytes dropped (%lu so far): guest MTU too large? "
+		 "(passt: --mtu 1500)", s->in_name, VDE_STREAM_MAX, s->dec.errors);
+	s->err_shown_at = s->dec.errors;
+	s->err_last = now;
+}
+
 static void got_frame(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct vep_stream *s = ctx;
@@ -113,6 +129,8 @@ int vep_stream_recv(struct vep *e, struct iovec *v, int n)
 			report_bad_length(s);
 			s->in_off = s->in_len;
 		}
+		if (s->end_on_bad && s->dec.errors != s->skipped_seen) /* QEMU frames too long for us */
+			report_skipped(e, s);
 		/* A frame assembled in the decoder's buffer ends the batch:
 		 * the next one would overwrite it. */
 		if (s->rn > before && v[s->rn - 1].iov_base == (void *)(s->dec.buf + s->dec.hdrlen))
@@ -193,6 +211,7 @@ static void reap_bounded(pid_t child)
 		;
 }
 
+
 void vep_stream_close(struct vep *e)
 {
 	struct vep_stream *s = e->priv;
@@ -208,6 +227,8 @@ void vep_stream_close(struct vep *e)
 	if (s->child > 0) {
 		/* Its stdin is closed now; a command that ignores that is
 		 * asked to go. */
+		if (s->child_group) /* the shell's children too (sh -c "a; b") */
+			kill(-s->child, SIGTERM);
 		if (waitpid(s->child, NULL, WNOHANG) == 0) {
 			kill(s->child, SIGTERM);
 			reap_bounded(s->child);

@@ -51,6 +51,8 @@ struct endpoint {
 	size_t maxsend;      /* longer frames are dropped (0: no limit) */
 	int vnet;            /* frames out carry a vnet header (offloading tap) */
 	int msg_eof;         /* seqpacket: an empty message is the peer's EOF */
+	int raw_runts;       /* wants short frames unpadded (QEMU, passt: some
+				take a TCP segment's length from the frame's) */
 	unsigned rx_singles; /* receive wakeups in a row that found one frame */
 	unsigned rx_wakeups;
 	uint64_t drops;

@@ -121,6 +121,7 @@ static struct peer *new_peer(const struct sockaddr_un *a, socklen_t len, uid_t u
 	}
 	static int next_id = 1;
 	p->ep->kind_state = p;
+	p->ep->raw_runts = 1; /* QEMU sends runts and takes them */
 	p->ep->id = next_id++ & 0x7fffffff; /* no fd of its own to name it by */
 	p->next = peers;
 	peers = p;

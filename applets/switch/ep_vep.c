@@ -5,6 +5,7 @@
  * connect.c decides when one is opened and what happens when it ends
  * (ep->on_close). */
 #include "endpoint.h"
+#include "port.h"
 #include "tx.h"
 #include "common/log.h"
 #include "common/vep.h"
@@ -15,6 +16,7 @@
 
 struct vep_state {
 	struct vep *v;
+	uint64_t dropped_seen; /* v->dropped already on the port's drops */
 };
 
 static struct vep *vep_of(const struct endpoint *ep) { return ((struct vep_state *)ep->kind_state)->v; }
@@ -58,6 +60,11 @@ static void vep_receive(struct endpoint *ep)
 		total += n;
 	} while (n > 0 && v->in_buffered && ep->ops);
 	ep_rx_learn(ep, budget, total);
+	struct vep_state *st = ep->kind_state;
+	if (v->dropped != st->dropped_seen && ep->port) { /* the kind's own drops count too */
+		ep->port->drops += v->dropped - st->dropped_seen;
+		st->dropped_seen = v->dropped;
+	}
 }
 
 /* The kinds' send: frames taken (sent or dropped), fewer = no room,
@@ -132,7 +139,7 @@ struct endpoint *ep_vep_open(const char *vnl, const char *descr)
 {
 	/* A far switch that accepts but never answers stalls us while we
 	 * wait: not for long (the port is retried later anyway). */
-	struct vep_args a = { .descr = descr, .timeout_ms = EP_VEP_HANDSHAKE_MS };
+	struct vep_args a = { .descr = descr, .timeout_ms = EP_VEP_HANDSHAKE_MS, .own_pgrp = 1 };
 	struct vep_state *st = calloc(1, sizeof(*st));
 	struct endpoint *ep;
 	struct vep *v;
@@ -161,6 +168,7 @@ struct endpoint *ep_vep_open(const char *vnl, const char *descr)
 	ep->kind_state = st;
 	ep->maxsend = v->maxsend;
 	ep->module = v->kind->scheme;
+	ep->raw_runts = (v->kind->flags & VEP_RAW_RUNTS) != 0;
 	return ep;
 }
 
@@ -178,5 +186,6 @@ struct endpoint *ep_vep_adopt(struct vep *v, uid_t uid, const char *descr)
 	ep->kind_state = st;
 	ep->maxsend = v->maxsend;
 	ep->module = v->kind->scheme;
+	ep->raw_runts = (v->kind->flags & VEP_RAW_RUNTS) != 0;
 	return ep;
 }

@@ -47,7 +47,7 @@ static uint8_t *tag_add(uint8_t *f, size_t *len, int vid)
 	return n;
 }
 
-static uint8_t *tag_strip(uint8_t *f, size_t *len)
+static uint8_t *tag_strip(uint8_t *f, size_t *len, size_t *pad)
 {
 	uint8_t *n = f + ETH_VLAN_TAG_LEN;
 
@@ -55,6 +55,7 @@ static uint8_t *tag_strip(uint8_t *f, size_t *len)
 	*len -= ETH_VLAN_TAG_LEN;
 	if (*len < ETH_MIN_FRAME) { /* keep the 60-byte minimum */
 		memset(n + *len, 0, ETH_MIN_FRAME - *len);
+		*pad += ETH_MIN_FRAME - *len;
 		*len = ETH_MIN_FRAME;
 	}
 	return n;
@@ -70,7 +71,7 @@ static void shift_vnet(struct vnet_hdr *vh, int delta)
 	}
 }
 
-static uint8_t *convert(uint8_t *f, size_t *len, int want_tag, int vid, struct vnet_hdr *vh)
+static uint8_t *convert(uint8_t *f, size_t *len, size_t *pad, int want_tag, int vid, struct vnet_hdr *vh)
 {
 	if (want_tag != is_tagged(f))
 		tx_flush(); /* sends still pending may point at f */
@@ -80,21 +81,21 @@ static uint8_t *convert(uint8_t *f, size_t *len, int want_tag, int vid, struct v
 	}
 	if (!want_tag && is_tagged(f)) {
 		shift_vnet(vh, -ETH_VLAN_TAG_LEN);
-		return tag_strip(f, len);
+		return tag_strip(f, len, pad);
 	}
 	return f;
 }
 
-static void hub_flood(struct port *in, const uint8_t *f, size_t len, const struct vnet_hdr *vh)
+static void hub_flood(struct port *in, const uint8_t *f, size_t len, size_t pad, const struct vnet_hdr *vh)
 {
 	for (int i = 1; i <= sw.numports; i++)
 		if (sw.ports[i] != in && port_active(sw.ports[i]))
-			tx_port(sw.ports[i], f, len, vh);
+			tx_port(sw.ports[i], f, len, pad, vh);
 }
 
 /* Flood in a VLAN: ports wanting the frame as it is first, then convert
  * it once and serve the others. */
-static void vlan_flood(struct port *in, uint8_t *f, size_t len, int vid, struct vnet_hdr *vh)
+static void vlan_flood(struct port *in, uint8_t *f, size_t len, size_t pad, int vid, struct vnet_hdr *vh)
 {
 	int tagged = is_tagged(f), others = 0;
 
@@ -104,17 +105,17 @@ static void vlan_flood(struct port *in, uint8_t *f, size_t len, int vid, struct 
 		if (p == in || !port_active(p) || (eg = vlan_egress(p, vid)) < 0)
 			continue;
 		if (eg == tagged)
-			tx_port(p, f, len, vh);
+			tx_port(p, f, len, pad, vh);
 		else
 			others = 1;
 	}
 	if (!others)
 		return;
-	f = convert(f, &len, !tagged, vid, vh);
+	f = convert(f, &len, &pad, !tagged, vid, vh);
 	for (int i = 0; i <= sw.numports; i++) {
 		struct port *p = sw.ports[i];
 		if (p != in && port_active(p) && vlan_egress(p, vid) == !tagged)
-			tx_port(p, f, len, vh);
+			tx_port(p, f, len, pad, vh);
 	}
 }
 
@@ -122,6 +123,7 @@ void forward_frame(struct port *in, uint8_t *f, size_t len, const struct vnet_hd
 {
 	const struct eth_hdr *h = (const void *)f;
 	struct vnet_hdr vhcopy, *vh = NULL;
+	size_t pad = 0; /* zeros at the end: what a runt was padded with */
 	int vid, dst;
 
 	if (vhin) { /* a private copy: tagging shifts its offsets */
@@ -130,12 +132,13 @@ void forward_frame(struct port *in, uint8_t *f, size_t len, const struct vnet_hd
 	}
 	if (len < ETH_MIN_FRAME) { /* pad runts like vde2 >= 2.3.3 */
 		memset(f + len, 0, ETH_MIN_FRAME - len);
+		pad = ETH_MIN_FRAME - len;
 		len = ETH_MIN_FRAME;
 	}
 	in->in_pkts++;
 	in->in_bytes += len;
 	if (sw.hub) {
-		hub_flood(in, f, len, vh);
+		hub_flood(in, f, len, pad, vh);
 		return;
 	}
 	if (stp_enabled && stp_is_bpdu(f)) {
@@ -155,13 +158,13 @@ void forward_frame(struct port *in, uint8_t *f, size_t len, const struct vnet_hd
 		return;
 	dst = (h->dst[0] & 1) ? -1 : mac_lookup(h->dst, vid);
 	if (dst < 0) {
-		vlan_flood(in, f, len, vid, vh);
+		vlan_flood(in, f, len, pad, vid, vh);
 		return;
 	}
 	struct port *out = dst <= sw.numports ? sw.ports[dst] : NULL;
 	int eg;
 	if (out == in || !port_active(out) || (eg = vlan_egress(out, vid)) < 0)
 		return;
-	f = convert(f, &len, eg, vid, vh);
-	tx_port(out, f, len, vh);
+	f = convert(f, &len, &pad, eg, vid, vh);
+	tx_port(out, f, len, pad, vh);
 }

@@ -332,13 +332,13 @@ static int print_ports(struct mgmt_session *s, char *arg, int all)
 	if (n == 1) {
 		if ((err = port_arg(w[0], &p)))
 			return err;
-		if (!all && !port_active(p))
+		if (!all && !port_active(p) && !p->connected)
 			return ENXIO;
 		print_port(s, p);
 		return 0;
 	}
 	for (int i = 0; i <= sw.numports; i++)
-		if (sw.ports[i] && (all || port_active(sw.ports[i])))
+		if (sw.ports[i] && (all || port_active(sw.ports[i]) || sw.ports[i]->connected))
 			print_port(s, sw.ports[i]);
 	return 0;
 }

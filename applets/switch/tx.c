@@ -384,14 +384,14 @@ static int send_offload(struct endpoint *ep, const uint8_t *f, size_t len, const
 	return -1;
 }
 
-void tx_port(struct port *p, const uint8_t *f, size_t len, const struct vnet_hdr *vh)
+void tx_port(struct port *p, const uint8_t *f, size_t len, size_t pad, const struct vnet_hdr *vh)
 {
 	if (!p->forwarding) /* blocked by the spanning tree */
 		return;
 	p->out_pkts++;
 	p->out_bytes += len;
 	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
-		send_offload(ep, f, len, vh);
+		send_offload(ep, f, ep->raw_runts && !vh ? len - pad : len, vh);
 }
 
 void tx_port_own(struct port *p, const uint8_t *f, size_t len)

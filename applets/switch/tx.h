@@ -26,7 +26,9 @@ void tx_flush(void);
 /* A frame out of port p (every endpoint of it), counted on p: chosen by
  * forward.c (vh: offload state, or NULL), or the switch's own (a BPDU:
  * tx_port_own, sent even where the tree blocks forwarding). */
-void tx_port(struct port *p, const uint8_t *frame, size_t len, const struct vnet_hdr *vh);
+/* pad: how many zero bytes at the end only pad a runt to 60 bytes;
+ * endpoints that want runts as they came (ep->raw_runts) get len - pad. */
+void tx_port(struct port *p, const uint8_t *frame, size_t len, size_t pad, const struct vnet_hdr *vh);
 void tx_port_own(struct port *p, const uint8_t *frame, size_t len);
 /* The endpoint can write again (POLLOUT): its queue first. */
 void tx_resume(struct endpoint *ep);
