@@ -25,6 +25,7 @@
 	X(ptp)       \
 	X(stream)    \
 	X(vxlan)     \
+	X(vxvde)     \
 	X(switch)    \
 	X(hub)
 

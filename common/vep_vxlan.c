@@ -17,6 +17,7 @@
 #include "netaddr.h"
 #include "util.h"
 #include "vxlan.h"
+#include "vx_addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,60 +48,6 @@ struct vx {
 	uint64_t rx, tx, floods, bad, other_vni;
 };
 
-static long num_opt(const char *name, const struct vnl *v, const char *key, long def, long min, long max,
-		    int *err)
-{
-	const char *s = vnl_get(v, key);
-	long n;
-
-	if (!s)
-		return def;
-	if (parse_long(s, min, max, &n) < 0) {
-		log_err("%s: %s=%s: not a number in %ld..%ld", name, key, s, min, max);
-		*err = 1;
-	}
-	return n;
-}
-
-/* An IP address (no port) of family fam (AF_UNSPEC: either) into ss. */
-static int ip_addr(const char *name, const char *what, const char *s, int fam, in_port_t port,
-		   struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct addrinfo hints = { .ai_family = fam, .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST }, *res;
-	char host[INET6_ADDRSTRLEN + 2];
-	size_t n = strlen(s);
-
-	if (n >= sizeof(host)) {
-		log_err("%s: %s '%.60s': not an IP address", name, what, s);
-		return -1;
-	}
-	strcpy(host, s);
-	if (host[0] == '[' && n > 2 && host[n - 1] == ']') { /* [v6] */
-		host[n - 1] = 0;
-		memmove(host, host + 1, n - 1);
-	}
-	if (getaddrinfo(host, NULL, &hints, &res) != 0) {
-		log_err("%s: %s '%.60s': not an IP address%s", name, what, s,
-			fam == AF_INET ? " (IPv4 here)" : fam == AF_INET6 ? " (IPv6 here)" : "");
-		return -1;
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = port;
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = port;
-	return 0;
-}
-
-static int is_multicast(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return IN_MULTICAST(ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr));
-	return IN6_IS_ADDR_MULTICAST(&((const struct sockaddr_in6 *)ss)->sin6_addr);
-}
-
 /* remote=A,B,C */
 static int parse_remotes(const char *name, struct vx *x, const char *list)
 {
@@ -112,7 +59,7 @@ static int parse_remotes(const char *name, struct vx *x, const char *list)
 			log_err("%s: more than %d remote= VTEPs", name, VX_REMOTES_MAX);
 			return -1;
 		}
-		if (ip_addr(name, "remote", t, x->family, x->port, &x->remote[x->nremotes],
+		if (vx_ip_addr(name, "remote", t, x->family, x->port, &x->remote[x->nremotes],
 			    &x->remotelen[x->nremotes]) < 0)
 			return -1;
 		x->family = x->remote[x->nremotes++].ss_family; /* the first decides */
@@ -132,12 +79,12 @@ static int vx_config(const char *name, const struct vnl *v, struct vx *x, int *i
 	int err = 0;
 
 	x->family = vnl_get(v, "v6") ? AF_INET6 : vnl_get(v, "v4") ? AF_INET : AF_UNSPEC;
-	x->vni = (uint32_t)num_opt(name, v, "vni", 1, 0, VXLAN_VNI_MAX, &err);
-	x->port = htons((uint16_t)num_opt(name, v, "port", 4789, 1, 65535, &err));
-	*ttl = (int)num_opt(name, v, "ttl", 1, 0, 255, &err);
-	num_opt(name, v, "hashsize", 1024, 1, 1 << 20, &err);
-	num_opt(name, v, "expiretime", 128, 1, 1 << 24, &err);
-	num_opt(name, v, "rcvbuf", 0, 0, 1 << 30, &err);
+	x->vni = (uint32_t)vx_num_opt(name, v, "vni", 1, 0, VXLAN_VNI_MAX, &err);
+	x->port = htons((uint16_t)vx_num_opt(name, v, "port", 4789, 1, 65535, &err));
+	*ttl = (int)vx_num_opt(name, v, "ttl", 1, 0, 255, &err);
+	vx_num_opt(name, v, "hashsize", 1024, 1, 1 << 20, &err);
+	vx_num_opt(name, v, "expiretime", 128, 1, 1 << 24, &err);
+	vx_num_opt(name, v, "rcvbuf", 0, 0, 1 << 30, &err);
 	if (err)
 		return -1;
 	*ifindex = 0;
@@ -146,7 +93,7 @@ static int vx_config(const char *name, const struct vnl *v, struct vx *x, int *i
 		return -1;
 	}
 	*locallen = 0;
-	if (loc && ip_addr(name, "local", loc, x->family, x->port, local, locallen) < 0)
+	if (loc && vx_ip_addr(name, "local", loc, x->family, x->port, local, locallen) < 0)
 		return -1;
 	if (loc)
 		x->family = local->ss_family;
@@ -154,7 +101,7 @@ static int vx_config(const char *name, const struct vnl *v, struct vx *x, int *i
 		return -1;
 	if (*v->addr || !rem) { /* a group: given, or the default without remote= */
 		const char *g = *v->addr ? v->addr : x->family == AF_INET6 ? VX_GROUP6 : VX_GROUP4;
-		if (ip_addr(name, "group", g, x->family, x->port, &x->group, &x->grouplen) < 0)
+		if (vx_ip_addr(name, "group", g, x->family, x->port, &x->group, &x->grouplen) < 0)
 			return -1;
 		x->family = x->group.ss_family;
 		x->have_group = 1;
@@ -182,34 +129,6 @@ static int vx_check(const char *name, const struct vnl *v)
 	return vx_config(name, v, &x, &ifindex, &ttl, &local, &locallen);
 }
 
-static int join_group(struct vep *e, struct vx *x, int fd, int ifindex, int ttl)
-{
-	int off = 0;
-
-	if (x->family == AF_INET) {
-		struct ip_mreqn mr = { .imr_multiaddr = ((struct sockaddr_in *)&x->group)->sin_addr,
-				       .imr_ifindex = ifindex };
-		if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0 ||
-		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) < 0 ||
-		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) < 0 ||
-		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof(off)) < 0) {
-			log_err("%s: join the multicast group:", e->name);
-			return -1;
-		}
-		return 0;
-	}
-	struct ipv6_mreq mr6 = { .ipv6mr_multiaddr = ((struct sockaddr_in6 *)&x->group)->sin6_addr,
-				 .ipv6mr_interface = (unsigned)ifindex };
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr6, sizeof(mr6)) < 0 ||
-	    (ifindex && setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex)) < 0) ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl, sizeof(ttl)) < 0 ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off)) < 0) {
-		log_err("%s: join the multicast group:", e->name);
-		return -1;
-	}
-	return 0;
-}
-
 static int vx_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 {
 	struct vx *x = e->priv;
@@ -222,9 +141,9 @@ static int vx_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 	(void)a;
 	if (vx_config(e->name, v, x, &ifindex, &ttl, &local, &locallen) < 0)
 		return -1;
-	hashsize = num_opt(e->name, v, "hashsize", 1024, 1, 1 << 20, &err);
-	expire = num_opt(e->name, v, "expiretime", 128, 1, 1 << 24, &err);
-	rcvbuf = num_opt(e->name, v, "rcvbuf", 0, 0, 1 << 30, &err);
+	hashsize = vx_num_opt(e->name, v, "hashsize", 1024, 1, 1 << 20, &err);
+	expire = vx_num_opt(e->name, v, "expiretime", 128, 1, 1 << 24, &err);
+	rcvbuf = vx_num_opt(e->name, v, "rcvbuf", 0, 0, 1 << 30, &err);
 	if (vxlan_table_init(&x->tab, (size_t)hashsize, (unsigned)(expire * 1000)) < 0) {
 		log_err("%s: out of memory", e->name);
 		return -1;
@@ -255,7 +174,7 @@ static int vx_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 		log_err("%s: bind port %u:", e->name, ntohs(x->port));
 		return -1;
 	}
-	if (x->have_group && is_multicast(&x->group) && join_group(e, x, fd, ifindex, ttl) < 0)
+	if (x->have_group && vx_is_multicast(&x->group) && vx_join_group(e->name, &x->group, fd, ifindex, ttl, 0) < 0)
 		return -1;
 	if (x->family == AF_INET)
 		setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));

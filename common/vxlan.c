@@ -119,3 +119,17 @@ size_t vxlan_count(const struct vxlan_table *t, uint64_t now)
 		n += fresh(t, &t->e[i], now);
 	return n;
 }
+
+size_t vxlan_forget_addr(struct vxlan_table *t, const struct sockaddr *addr, socklen_t alen)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->size; i++) {
+		struct vxlan_entry *e = &t->e[i];
+		if (e->used && e->alen == alen && memcmp(&e->addr, addr, alen) == 0) {
+			e->used = 0;
+			n++;
+		}
+	}
+	return n;
+}

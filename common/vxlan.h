@@ -49,5 +49,7 @@ void vxlan_learn(struct vxlan_table *t, const uint8_t mac[6], const struct socka
 /* The VTEP of mac, if known and fresh, else NULL. */
 const struct vxlan_entry *vxlan_lookup(const struct vxlan_table *t, const uint8_t mac[6], uint64_t now);
 size_t vxlan_count(const struct vxlan_table *t, uint64_t now);
+/* A VTEP left (vxvde's leave message): forget what sits behind it. */
+size_t vxlan_forget_addr(struct vxlan_table *t, const struct sockaddr *addr, socklen_t alen);
 
 #endif
