@@ -17,6 +17,7 @@
 #include "log.h"
 #include "util.h"
 #include "vx_addr.h"
+#include "csum.h"
 #include "vxlan.h"
 
 #include <errno.h>
@@ -297,6 +298,7 @@ static int take(struct vep *e, int fd, struct iovec *v)
 	}
 	vxlan_learn(&x->tab, (const uint8_t *)v->iov_base + 6, (struct sockaddr *)&from, m.msg_namelen, now_ms());
 	v->iov_len = (size_t)r - VXLAN_HDR;
+	csum_fix_partial(v->iov_base, v->iov_len); /* as vxlan:// does */
 	x->rx++;
 	return 1;
 }

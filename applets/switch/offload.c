@@ -14,28 +14,6 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-uint32_t csum_add(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (; len >= 2; p += 2, len -= 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-uint32_t csum_tcp_pseudo(const uint8_t *ip, int v6, size_t tcplen)
-{
-	uint32_t sum = v6 ? csum_add(ip + 8, 32, 0) : csum_add(ip + 12, 8, 0);
-	return sum + IP_PROTO_TCP + (uint32_t)tcplen;
-}
-
 /* The checksum to store: the complement of the folded sum. */
 static uint16_t fold(uint32_t sum) { return (uint16_t)~csum_fold(sum); }
 

@@ -9,11 +9,8 @@
 
 struct vnet_hdr;
 
-/* One's complement sums for IP and TCP checksums. */
-uint32_t csum_add(const uint8_t *p, size_t len, uint32_t sum);
-uint16_t csum_fold(uint32_t sum); /* folded, not complemented */
-/* Pseudo-header sum of a TCP segment of tcplen bytes; ip: its IP header. */
-uint32_t csum_tcp_pseudo(const uint8_t *ip, int v6, size_t tcplen);
+#include "common/csum.h" /* csum_add, csum_fold, csum_tcp_pseudo */
+
 /* Fill in the checksum vh asks for, in place; 0 or -1 (malformed). */
 int offload_csum(uint8_t *frame, size_t len, const struct vnet_hdr *vh);
 /* Cut a super-frame into segments, each handed to out(ctx, ...). */
