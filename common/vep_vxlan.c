@@ -34,6 +34,7 @@
 #define VX_GROUP4 "239.0.0.1"
 #define VX_GROUP6 "ff05:56de::1"
 #define VX_REMOTES_MAX 64
+#define VX_SRC_SOCKETS 16
 
 struct vx {
 	uint32_t vni;
@@ -47,6 +48,12 @@ struct vx {
 	in_port_t port;                 /* network order */
 	struct vxlan_table tab;
 	uint64_t rx, tx, floods, bad, other_vni, csums;
+	/* srcport=LO-HI: frames leave from one of these sockets, bound to
+	 * ports spread over the range, chosen by a hash of the inner flow
+	 * (as the kernel picks a source port, so ECMP spreads the flows). */
+	int srcfd[VX_SRC_SOCKETS];
+	int nsrc;
+	unsigned int srclo, srchi;
 };
 
 /* remote=A,B,C */
@@ -88,6 +95,26 @@ static int vx_config(const char *name, const struct vnl *v, struct vx *x, int *i
 	vx_num_opt(name, v, "rcvbuf", 0, 0, 1 << 30, &err);
 	if (err)
 		return -1;
+	const char *sp = vnl_get(v, "srcport");
+	x->srclo = x->srchi = 0;
+	if (sp) {
+		char lo[16], hi[16];
+		long a, b;
+		const char *dash = strchr(sp, '-');
+		if (!dash || (size_t)(dash - sp) >= sizeof(lo) || strlen(dash + 1) >= sizeof(hi)) {
+			log_err("%s: srcport=%s: expected LO-HI", name, sp);
+			return -1;
+		}
+		memcpy(lo, sp, (size_t)(dash - sp));
+		lo[dash - sp] = 0;
+		strcpy(hi, dash + 1);
+		if (parse_long(lo, 1, 65535, &a) < 0 || parse_long(hi, a, 65535, &b) < 0) {
+			log_err("%s: srcport=%s: expected LO-HI, 1 <= LO <= HI <= 65535", name, sp);
+			return -1;
+		}
+		x->srclo = (unsigned)a;
+		x->srchi = (unsigned)b;
+	}
 	*ifindex = 0;
 	if (ifname && !(*ifindex = (int)if_nametoindex(ifname))) {
 		log_err("%s: if=%s: no such interface", name, ifname);
@@ -130,16 +157,66 @@ static int vx_check(const char *name, const struct vnl *v)
 	return vx_config(name, v, &x, &ifindex, &ttl, &local, &locallen);
 }
 
+static void vx_close(struct vep *e);
+
+/* A socket of the VXLAN's family bound at addr (port in it), with TTL
+ * and multicast interface set for what it sends. */
+static int vx_socket(struct vep *e, struct vx *x, struct sockaddr_storage *addr, socklen_t len, int ttl,
+		     int ifindex)
+{
+	int one = 1, fd = socket(x->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0) {
+		log_err("%s: socket:", e->name);
+		return -1;
+	}
+	/* Several VTEPs of one host may share the port and the group. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (x->family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)addr, len) < 0) {
+		log_err("%s: bind port %u:", e->name,
+			ntohs(x->family == AF_INET ? ((struct sockaddr_in *)addr)->sin_port
+						   : ((struct sockaddr_in6 *)addr)->sin6_port));
+		close(fd);
+		return -1;
+	}
+	if (x->family == AF_INET) {
+		struct ip_mreqn mr = { .imr_ifindex = ifindex };
+		setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl));
+		if (ifindex)
+			setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr));
+	} else {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl, sizeof(ttl));
+		if (ifindex)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex));
+	}
+	return fd;
+}
+
+static void set_port(struct sockaddr_storage *ss, in_port_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = port;
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = port;
+}
+
 static int vx_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 {
 	struct vx *x = e->priv;
-	struct sockaddr_storage local, any = { 0 };
+	struct sockaddr_storage local;
 	socklen_t locallen;
-	int ifindex, ttl, one = 1, fd;
+	int ifindex, ttl, tiny = 1, fd;
 	long rcvbuf, hashsize, expire;
 	int err = 0;
 
 	(void)a;
+	for (int i = 0; i < VX_SRC_SOCKETS; i++)
+		x->srcfd[i] = -1;
 	if (vx_config(e->name, v, x, &ifindex, &ttl, &local, &locallen) < 0)
 		return -1;
 	hashsize = vx_num_opt(e->name, v, "hashsize", 1024, 1, 1 << 20, &err);
@@ -149,40 +226,35 @@ static int vx_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 		log_err("%s: out of memory", e->name);
 		return -1;
 	}
-	fd = socket(x->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		log_err("%s: socket:", e->name);
-		return -1;
-	}
-	e->fd_in = e->fd_out = fd;
 	if (!locallen) { /* any address, at the VXLAN port */
-		any.ss_family = (sa_family_t)x->family;
+		memset(&local, 0, sizeof(local));
+		local.ss_family = (sa_family_t)x->family;
 		locallen = x->family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-		if (x->family == AF_INET)
-			((struct sockaddr_in *)&any)->sin_port = x->port;
-		else
-			((struct sockaddr_in6 *)&any)->sin6_port = x->port;
-		local = any;
 	}
-	/* Several VTEPs of one host may share the port and the group. */
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	set_port(&local, x->port);
+	if ((fd = vx_socket(e, x, &local, locallen, ttl, ifindex)) < 0)
+		goto fail;
+	e->fd_in = e->fd_out = fd;
 	if (rcvbuf)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (x->family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&local, locallen) < 0) {
-		log_err("%s: bind port %u:", e->name, ntohs(x->port));
-		return -1;
-	}
 	if (x->have_group && vx_is_multicast(&x->group) && vx_join_group(e->name, &x->group, fd, ifindex, ttl, 0) < 0)
-		return -1;
-	if (x->family == AF_INET)
-		setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
-	else
-		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
+		goto fail;
+	if (x->srchi) { /* send-only sockets: their input is never read */
+		unsigned span = x->srchi - x->srclo + 1;
+		x->nsrc = span < VX_SRC_SOCKETS ? (int)span : VX_SRC_SOCKETS;
+		for (int i = 0; i < x->nsrc; i++) {
+			set_port(&local, htons((uint16_t)(x->srclo + (unsigned)i * span / (unsigned)x->nsrc)));
+			if ((x->srcfd[i] = vx_socket(e, x, &local, locallen, ttl, ifindex)) < 0)
+				goto fail;
+			setsockopt(x->srcfd[i], SOL_SOCKET, SO_RCVBUF, &tiny, sizeof(tiny));
+		}
+	}
 	e->maxsend = VDE_FRAME_MAX;
 	return 0;
+fail:
+	vx_close(e);
+	e->fd_in = e->fd_out = -1;
+	return -1;
 }
 
 /* Errors of a datagram socket: a VTEP that refused (ICMP) costs one frame. */
@@ -276,6 +348,28 @@ static int vx_recv(struct vep *e, struct iovec *v, int n)
 	return out;
 }
 
+/* The inner flow: addresses, and for TCP/UDP over IPv4 or IPv6 the
+ * addresses and ports of the packet, so one connection keeps one path. */
+static unsigned flow_hash(const uint8_t *f, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t from = 0, to = len < 12 ? len : 12;
+
+	if (len >= 14 + 20 && f[12] == 0x08 && f[13] == 0x00 && (f[14] >> 4) == 4) {
+		size_t ihl = (size_t)(f[14] & 15) * 4;
+		from = 14 + 12; /* addresses, then the ports if there is room */
+		to = 14 + ihl + 4 <= len && (f[23] == 6 || f[23] == 17) ? 14 + ihl + 4 : 14 + 20;
+		if (to > len)
+			to = 14 + 20;
+	} else if (len >= 14 + 40 + 4 && f[12] == 0x86 && f[13] == 0xdd) {
+		from = 14 + 8;
+		to = f[20] == 6 || f[20] == 17 ? 14 + 40 + 4 : 14 + 40;
+	}
+	for (size_t i = from; i < to; i++)
+		h = (h ^ f[i]) * 16777619u;
+	return h;
+}
+
 static int send_to(struct vep *e, const struct sockaddr *to, socklen_t tolen, const struct iovec *frame)
 {
 	struct vx *x = e->priv;
@@ -284,8 +378,9 @@ static int send_to(struct vep *e, const struct sockaddr *to, socklen_t tolen, co
 	struct msghdr m = { .msg_name = (void *)to, .msg_namelen = tolen, .msg_iov = iov, .msg_iovlen = 2 };
 
 	vxlan_hdr_put(hdr, x->vni);
+	int fd = x->nsrc ? x->srcfd[flow_hash(frame->iov_base, frame->iov_len) % (unsigned)x->nsrc] : e->fd_out;
 	for (;;) {
-		if (sendmsg(e->fd_out, &m, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		if (sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
 			return 1;
 		switch (vx_classify(errno)) {
 		case VEP_E_RETRY:
@@ -347,12 +442,15 @@ static void vx_close(struct vep *e)
 
 	if (e->fd_in >= 0)
 		close(e->fd_in);
+	for (int i = 0; i < x->nsrc; i++)
+		if (x->srcfd[i] >= 0)
+			close(x->srcfd[i]);
 	vxlan_table_free(&x->tab);
 }
 
 const struct vep_kind vep_kind_vxlan = {
 	.scheme = "vxlan",
-	.help = "vxlan://[GROUP][/vni=N/port=P/ttl=T/if=IF/v4/v6/remote=IP,../local=IP]\n"
+	.help = "vxlan://[GROUP][/vni=N/port=P/ttl=T/if=IF/v4/v6/remote=IP,../local=IP/srcport=LO-HI]\n"
 		"                           VXLAN (RFC 7348), with the Linux kernel and OVS",
 	.vnl_flags = VNL_SLASH | VNL_NOPATH,
 	.priv_size = sizeof(struct vx),
