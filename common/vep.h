@@ -63,6 +63,8 @@ struct vep_kind {
 	void (*close)(struct vep *e);
 	/* Counters and state for port/print, or NULL: what snprintf says. */
 	int (*describe)(const struct vep *e, char *buf, size_t len);
+	/* Its table, a line a call (vxlan/print: MAC -> VTEP), or NULL. */
+	void (*list)(const struct vep *e, void (*line)(void *ctx, const char *text), void *ctx);
 };
 
 enum vep_kind_flags {

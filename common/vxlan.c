@@ -1,6 +1,9 @@
 /* vxlan.c - VXLAN header and MAC -> VTEP table (see vxlan.h). */
 #include "vxlan.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,4 +135,31 @@ size_t vxlan_forget_addr(struct vxlan_table *t, const struct sockaddr *addr, soc
 		}
 	}
 	return n;
+}
+
+void vxlan_foreach(const struct vxlan_table *t, uint64_t now,
+		   void (*fn)(void *ctx, const struct vxlan_entry *e, uint64_t age_ms), void *ctx)
+{
+	for (size_t i = 0; i < t->size; i++)
+		if (fresh(t, &t->e[i], now))
+			fn(ctx, &t->e[i], now - t->e[i].seen_ms);
+}
+
+void vxlan_entry_str(const struct vxlan_entry *e, uint64_t age_ms, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (e->addr.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)&e->addr;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+	} else if (e->addr.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)&e->addr;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x %s%s%s:%u %llu s", e->mac[0], e->mac[1], e->mac[2],
+		 e->mac[3], e->mac[4], e->mac[5], e->addr.ss_family == AF_INET6 ? "[" : "", host,
+		 e->addr.ss_family == AF_INET6 ? "]" : "", port, (unsigned long long)(age_ms / 1000));
 }

@@ -49,6 +49,11 @@ void vxlan_learn(struct vxlan_table *t, const uint8_t mac[6], const struct socka
 /* The VTEP of mac, if known and fresh, else NULL. */
 const struct vxlan_entry *vxlan_lookup(const struct vxlan_table *t, const uint8_t mac[6], uint64_t now);
 size_t vxlan_count(const struct vxlan_table *t, uint64_t now);
+/* Every fresh entry, for a listing. */
+void vxlan_foreach(const struct vxlan_table *t, uint64_t now,
+		   void (*fn)(void *ctx, const struct vxlan_entry *e, uint64_t age_ms), void *ctx);
+/* "02:00:00:00:00:01 10.0.0.2:4789 12 s": an entry, for listings. */
+void vxlan_entry_str(const struct vxlan_entry *e, uint64_t age_ms, char *buf, size_t len);
 /* A VTEP left (vxvde's leave message): forget what sits behind it. */
 size_t vxlan_forget_addr(struct vxlan_table *t, const struct sockaddr *addr, socklen_t alen);
 

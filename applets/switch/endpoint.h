@@ -48,6 +48,8 @@ struct vep;
 struct endpoint *ep_vep_adopt(struct vep *v, uid_t uid, const char *descr);
 /* What the kind tells about itself (VXLAN: VTEPs, counters); 0: nothing. */
 int ep_vep_describe(const struct endpoint *ep, char *buf, size_t len);
+/* Its table a line at a time (vxlan/print); 0 when the kind has none. */
+int ep_vep_list(const struct endpoint *ep, void (*line)(void *ctx, const char *text), void *ctx);
 
 /* ---- for the kinds: receive buffers and handing frames on ---- */
 /* SW_BATCH buffers of SW_HEADROOM + VDE_FRAME_MAX + 64 bytes (made on

@@ -124,6 +124,19 @@ int ep_vep_describe(const struct endpoint *ep, char *buf, size_t len)
 	return e->kind->describe ? e->kind->describe(e, buf, len) : 0;
 }
 
+int ep_vep_list(const struct endpoint *ep, void (*line)(void *ctx, const char *text), void *ctx)
+{
+	struct vep *e;
+
+	if (!ep->ops || ep->ops->receive != vep_receive)
+		return 0;
+	e = vep_of(ep);
+	if (!e->kind->list)
+		return 0;
+	e->kind->list(e, line, ctx);
+	return 1;
+}
+
 static const struct ep_ops vep_ops = {
 	.module = "vnl",
 	.lost = "ended",

@@ -149,9 +149,9 @@ static int shutdown_requested;
 #define MAX_TABLES 16
 static const struct mgmt_cmd *tables[MAX_TABLES] = {
 	mgmt_general_cmds, mgmt_debug_cmds, mgmt_plugin_cmds, mgmt_hash_cmds, mgmt_port_cmds, mgmt_vlan_cmds,
-	mgmt_stp_cmds,
+	mgmt_stp_cmds, mgmt_vxlan_cmds,
 };
-static int ntables = 7;
+static int ntables = 8;
 
 int mgmt_register(const struct mgmt_cmd *table)
 {

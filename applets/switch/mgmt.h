@@ -75,7 +75,7 @@ unsigned int mgmt_socket_mode(void);
 /* The command tables built into the switch, and help's lister. */
 extern const struct mgmt_cmd mgmt_general_cmds[], mgmt_hash_cmds[],
 	mgmt_port_cmds[], mgmt_vlan_cmds[], mgmt_plugin_cmds[],
-	mgmt_debug_cmds[], mgmt_stp_cmds[];
+	mgmt_debug_cmds[], mgmt_stp_cmds[], mgmt_vxlan_cmds[];
 
 /* Debug event subscriptions (debug.c keeps the categories): the
  * session's set of debug.h bits, NULL for an rc file (nobody to tell);
