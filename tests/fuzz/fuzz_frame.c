@@ -1,5 +1,6 @@
-/* fuzz_frame.c - the switch's frame path: forward.c, vlan.c, mactable.c,
- * port.c, endpoint.c and the spanning tree (stp*.c), in-process, against
+/* fuzz_frame.c - the switch's frame path: endpoint.c and ep_sock.c
+ * (receive), forward.c, vlan.c, mactable.c, port.c, tx.c (batches,
+ * queues) and the spanning tree (stp*.c), in-process, against
  * fuzz-chosen frames, VLAN configurations and BPDUs.
  *
  * Setup (once): 8 user ports plus port 0; ports 0..5 have one endpoint,
@@ -36,7 +37,7 @@
  *               same endpoint are one batch (up to SW_BATCH frames), as
  *               a burst would be.  The others are given to
  *               forward_frame() in a heap buffer of exactly the size
- *               switch.h promises (headroom + 60 or len + a tag).
+ *               forward.h promises (headroom + 60 or len + a tag).
  *
  * A model of the documented behaviour (vlan.c's header: a port is strict
  * once configured or once any VLAN exists, a transparent trunk before;
@@ -55,15 +56,18 @@
  */
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/fakefd.h"
-#include "applets/switch/switch.h"
+#include "applets/switch/endpoint.h"
+#include "applets/switch/forward.h"
+#include "applets/switch/mactable.h"
+#include "applets/switch/port.h"
 #include "applets/switch/stp.h"
+#include "applets/switch/vlan.h"
 #include "common/log.h"
+#include "common/proto.h"
 #include "common/util.h"
 
 #include <errno.h>
 #include <string.h>
-
-struct sw_config sw; /* normally in applets/switch.c, which has main() */
 
 /* The switch's clock (util.c's now_ms, replaced at link time). */
 #define CLOCK_BASE 1000000000ull
@@ -185,10 +189,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		char descr[32];
 		snprintf(descr, sizeof(descr), "fuzz endpoint %d", i);
 		epfd[i] = fake_open(0);
-		eps[i] = ep_new(EP_UNIX, epfd[i], -1, 0, descr, NULL);
+		eps[i] = ep_sock_new(epfd[i], -1, 0, descr, NULL);
 		if (!eps[i])
-			die("fuzz_frame: ep_new failed");
-		port_attach(ports[ep_port[i]], eps[i]);
+			die("fuzz_frame: ep_sock_new failed");
+		port_attach(sw.ports[ep_port[i]], eps[i]);
 		attached[i] = 1;
 	}
 	reset();
@@ -204,19 +208,19 @@ static void reset(void)
 	drain_all(1); /* BPDUs sent during the last record */
 	if (stp_touched) {
 		for (int p = 0; p <= NPORTS; p++)
-			if (ports[p])
-				stp_port_free(ports[p]); /* edge, cost, counters */
+			if (sw.ports[p])
+				stp_port_free(sw.ports[p]); /* edge, cost, counters */
 		stp_br = stp_pristine;
 		stp_touched = 0;
 	}
 	fake_now = CLOCK_BASE;
 	for (int i = 0; i < NEPS; i++)
 		if (!attached[i]) {
-			port_attach(ports[ep_port[i]], eps[i]);
+			port_attach(sw.ports[ep_port[i]], eps[i]);
 			attached[i] = 1;
 		}
 	for (int p = 0; p <= NPORTS; p++) {
-		struct port *pp = ports[p];
+		struct port *pp = sw.ports[p];
 		if (!pp)
 			continue;
 		free(pp->tagged);
@@ -242,7 +246,7 @@ static void reset(void)
 		struct mport *m = &mp[p];
 		m->untagged = m->configured = m->nattached = 0;
 		m->tagged[0] = 0; /* VLAN 0 is never created: not in created[] */
-		m->exists = ports[p] != NULL;
+		m->exists = sw.ports[p] != NULL;
 	}
 	mdefined[0] = 1;
 	mnvlans = 0;
@@ -258,7 +262,7 @@ static void config_op(struct fuzz_in *in, uint8_t kind)
 	int was_stp = mstp;
 	int vid = vids[fuzz_u8(in) & 15];
 	int pi = fuzz_u8(in) % (NPORTS + 1);
-	struct port *p = ports[pi];
+	struct port *p = sw.ports[pi];
 	struct mport *m = &mp[pi];
 	int r, want;
 
@@ -335,7 +339,7 @@ static void config_op(struct fuzz_in *in, uint8_t kind)
 			if (--mp[mpi].nattached == 0)
 				mac_forget(mpi, -1);
 		} else {
-			port_attach(ports[mpi], eps[e]);
+			port_attach(sw.ports[mpi], eps[e]);
 			mp[mpi].nattached++;
 		}
 		attached[e] = !attached[e];
@@ -771,7 +775,7 @@ static void frame_op(struct fuzz_in *in, uint8_t kind)
 		uint8_t *buf = malloc(SW_HEADROOM + plen + ETH_VLAN_TAG_LEN);
 		FUZZ_CHECK(buf != NULL, "out of memory");
 		memcpy(buf + SW_HEADROOM, batch[0].f, len);
-		forward_frame(ports[inport], buf + SW_HEADROOM, len, NULL);
+		forward_frame(sw.ports[inport], buf + SW_HEADROOM, len, NULL);
 		free(buf);
 	}
 	check_outputs(inport);

@@ -1,17 +1,19 @@
 /* fuzz_gro.c - gro.c: TCP segments from cables merged into super-frames
  * for an offloading tap, checked by cutting them up again.
  *
- * One endpoint is an offloading tap (EP_TAP, vnet) whose "tap" is an
- * in-memory datagram fd (fakefd.h: no system call per input); the
+ * One endpoint is an offloading tap (a tap-like kind, vnet) whose "tap"
+ * is an in-memory datagram fd (fakefd.h: no system call per input); the
  * harness reads what is written to it: [virtio-net header][frame].  The input drives a TCP flow
  * generator (IPv4 or IPv6, some TCP options, an MSS, correct checksums)
  * and decides per segment: a full one, with PSH or not, a short one, a
  * gap in the sequence, a segment with one byte changed (any header
  * field, a checksum, the payload: damaged in transit) or with one field
  * changed and its checksums right (a different, valid segment), or raw
- * bytes.  Each frame, padded to
- * 60 bytes like forward.c does, is offered to gro_offer(); what it does
- * not take the harness sends as the switch would (ep_send_vnet).
+ * bytes.  Each frame, padded to 60 bytes like forward.c does, leaves
+ * by the tap's port as forward.c hands it on (tx_port, in a receive
+ * batch that lasts the input): tx.c offers it to gro.c, whose sink
+ * writes merged super-frames to the tap, and sends what it does not
+ * take itself.
  *
  * Check: the frames the tap receives, with every super-frame cut up by
  * offload_segment() (what the tap's kernel does with it), are the frames
@@ -28,15 +30,20 @@
  */
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/fakefd.h"
-#include "applets/switch/switch.h"
+#include "applets/switch/endpoint.h"
+#include "applets/switch/offload.h"
+#include "applets/switch/port.h"
+#include "applets/switch/tx.h"
 #include "common/log.h"
+#include "common/proto.h"
 #include "common/util.h"
 
 #include <string.h>
-
-struct sw_config sw; /* normally in applets/switch.c, which has main() */
+#include <sys/uio.h>
+#include <unistd.h>
 
 static struct endpoint *tap;
+static struct port *tap_port;
 static int tapfd = -1;
 static int trace; /* FUZZ_TRACE=1: what the tap got */
 
@@ -145,6 +152,7 @@ static int checksums_ok(const uint8_t *f, const struct tcp_at *t)
 
 /* ---- the flow generator ---- */
 static uint8_t payload_bytes[256 + VDE_FRAME_MAX]; /* [i] = i * 131 + 17 */
+static size_t pad; /* zero bytes the last frame made got to reach 60 */
 
 static struct {
 	int v6;
@@ -197,8 +205,10 @@ static size_t build(uint8_t *f, size_t plen, int psh)
 	}
 	g.seq += (uint32_t)plen;
 	g.stream += (uint32_t)plen;
+	pad = 0;
 	if (end < ETH_MIN_FRAME) {
-		memset(f + end, 0, ETH_MIN_FRAME - end);
+		pad = ETH_MIN_FRAME - end;
+		memset(f + end, 0, pad);
 		end = ETH_MIN_FRAME;
 	}
 	return end;
@@ -279,8 +289,7 @@ static void drain(void)
 static void offer(const uint8_t *f, size_t len)
 {
 	add(&offered, f, len, 0);
-	if (!gro_offer(tap, f, len))
-		ep_send_vnet(tap, NULL, f, len); /* as ep_send_offload does */
+	tx_port(tap_port, f, len, pad, NULL);
 	drain();
 }
 
@@ -324,6 +333,23 @@ static void compare(void)
 	}
 }
 
+/* The tap: ep_tap.c's kind, on an in-memory fd (writev is wrapped). */
+static ssize_t tap_write(struct endpoint *ep, const struct iovec *iov, int n)
+{
+	return writev(ep->data.fd, iov, n);
+}
+
+static void tap_receive(struct endpoint *ep) { (void)ep; }
+
+static void tap_close(struct endpoint *ep) { close(ep->data.fd); }
+
+static const struct ep_ops tap_ops = {
+	.module = "tuntap",
+	.receive = tap_receive,
+	.write = tap_write,
+	.close = tap_close,
+};
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -335,14 +361,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	sw.max_frame = VDE_FRAME_MAX;
 	sw.queue_bytes = 1 << 20;
 	sw.gid = (gid_t)-1;
-	if (loop_init() < 0 || ports_init(1) < 0 || !port_create(1, 1))
+	sw.gro = 1;
+	if (loop_init() < 0 || ports_init(1) < 0 || !(tap_port = port_create(1, 1)))
 		die("fuzz_gro: setup failed:");
 	tapfd = fake_open(0);
-	tap = ep_new(EP_TAP, tapfd, -1, (uid_t)-1, "offloading tap", NULL);
+	tap = ep_new(&tap_ops, tapfd, -1, -1, (uid_t)-1, "offloading tap");
 	if (!tap)
 		die("fuzz_gro: ep_new failed");
 	tap->vnet = 1;
-	port_attach(ports[1], tap);
+	port_attach(tap_port, tap);
 	return 0;
 }
 
@@ -362,6 +389,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g.seq = 0xfffff000u + fuzz_u8(&in); /* wraps inside a run */
 	g.ack = 12345;
 	g.window = 502;
+	tx_batch_begin();
 	while (fuzz_more(&in)) {
 		uint8_t r = fuzz_u8(&in);
 		size_t len;
@@ -392,7 +420,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(f, in.p, len);
 			in.p += len;
 			in.len -= len;
-			len = len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len;
+			pad = len < ETH_MIN_FRAME ? ETH_MIN_FRAME - len : 0;
+			len += pad;
 			break;
 		case 7: /* a gap, then a full segment */
 			g.seq += fuzz_u8(&in) + 1u;
@@ -401,7 +430,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		offer(f, len);
 	}
-	gro_flush(tap);
+	tx_batch_end(); /* what is held goes out */
 	drain();
 	compare();
 	clear(&offered);

@@ -14,7 +14,8 @@
  * most WINDOW unread bytes, like a socket buffer, so long replies wait
  * for EPOLLOUT), load (of two small files in the working directory:
  * "rc", and "loop" which loads itself up to the nesting bound), debug
- * events, logout, shutdown.
+ * events, logout, shutdown.  port/connect checks its VNL and port as in
+ * the switch, but opens nothing (see __wrap_ep_vep_open).
  *
  * Input layout: byte 0 chooses who connects and how the rest is
  * written: bit 7 set, a user who is neither root nor the switch's owner
@@ -45,10 +46,14 @@
  */
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/fakefd.h"
-#include "applets/switch/switch.h"
+#include "applets/switch/endpoint.h"
+#include "applets/switch/mactable.h"
 #include "applets/switch/mgmt.h"
+#include "applets/switch/port.h"
 #include "applets/switch/stp.h"
+#include "applets/switch/vlan.h"
 #include "common/log.h"
+#include "common/proto.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -57,8 +62,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-struct sw_config sw; /* normally in applets/switch.c, which has main() */
 
 /* The switch's clock (util.c's now_ms, replaced at link time) stands
  * still: a line without '\n' then runs only at the end of the input,
@@ -293,9 +296,30 @@ int __wrap_vlan_create(int vid)
 	return r;
 }
 
+/* port/connect parses its VNL and picks a port as in the switch, but
+ * opens nothing: a fuzzed "cmd://" would run commands, "tap://" make
+ * interfaces, "udp://" send to the network.  The first open fails, as
+ * for a far end that is down (connect_port answers EIO). */
+struct endpoint *__wrap_ep_vep_open(const char *vnl, const char *descr);
+struct endpoint *__wrap_ep_vep_open(const char *vnl, const char *descr)
+{
+	(void)vnl;
+	(void)descr;
+	errno = ECONNREFUSED;
+	return NULL;
+}
+
+struct endpoint *__wrap_ep_tap_open(const char *name);
+struct endpoint *__wrap_ep_tap_open(const char *name)
+{
+	(void)name;
+	errno = EPERM;
+	return NULL;
+}
+
 static int ep_alive(int i)
 {
-	struct port *p = ep_port[i] <= numports ? ports[ep_port[i]] : NULL;
+	struct port *p = ep_port[i] <= sw.numports ? sw.ports[ep_port[i]] : NULL;
 
 	for (struct endpoint *ep = p ? p->eps : NULL; ep; ep = ep->next)
 		if (ep == eps[i])
@@ -309,22 +333,22 @@ static void ep_make(int i)
 
 	FUZZ_CHECK(!fake_is_open(epfd[i]), "endpoint %d gone but its fd %d open", i, epfd[i]);
 	epfd[i] = fake_open(0);
-	p = ports[ep_port[i]] ? ports[ep_port[i]] : port_create(ep_port[i], 1);
+	p = sw.ports[ep_port[i]] ? sw.ports[ep_port[i]] : port_create(ep_port[i], 1);
 	FUZZ_CHECK(p != NULL, "port_create %d", ep_port[i]);
-	eps[i] = ep_new(EP_UNIX, epfd[i], -1, 0, i ? "vde_plug: user=root pid=1" : "QEMU", NULL);
-	FUZZ_CHECK(eps[i] != NULL, "ep_new");
+	eps[i] = ep_sock_new(epfd[i], -1, 0, i ? "vde_plug: user=root pid=1" : "QEMU", NULL);
+	FUZZ_CHECK(eps[i] != NULL, "ep_sock_new");
 	port_attach(p, eps[i]);
 }
 
 static void reset(void)
 {
 	FUZZ_CHECK(stp_set_enabled(0) == 0, "stp_set_enabled(0)");
-	for (int i = 0; i <= numports; i++)
-		if (ports[i])
-			stp_port_free(ports[i]); /* edge, cost */
+	for (int i = 0; i <= sw.numports; i++)
+		if (sw.ports[i])
+			stp_port_free(sw.ports[i]); /* edge, cost */
 	stp_br = stp_pristine;
-	for (int i = 0; i <= numports; i++) {
-		struct port *p = ports[i];
+	for (int i = 0; i <= sw.numports; i++) {
+		struct port *p = sw.ports[i];
 		if (!p)
 			continue;
 		if (p->nep == 0) {
@@ -352,9 +376,9 @@ static void reset(void)
 		listed[v] = 0;
 	}
 	ncreated = 0;
-	mac_expire_secs = mac_pristine[0];
-	mac_gc_secs = mac_pristine[1];
-	mac_minpersist_secs = mac_pristine[2];
+	mac_set_timer(MAC_EXPIRE, mac_pristine[0]);
+	mac_set_timer(MAC_GC, mac_pristine[1]);
+	mac_set_timer(MAC_MINPERSIST, mac_pristine[2]);
 	mac_max_entries = mac_pristine[3];
 	mac_port_max = mac_pristine[4];
 	/* No frames come in here, so the table only fills if hash/setsize
@@ -407,7 +431,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		    fclose(f) != 0)
 			die("fuzz_mgmt: write %s:", path);
 	}
-	stp_init(); /* the fstp/ commands */
 	stp_pristine = stp_br;
 	mac_pristine[0] = mac_expire_secs;
 	mac_pristine[1] = mac_gc_secs;

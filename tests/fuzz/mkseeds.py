@@ -244,3 +244,88 @@ def logesc_seeds():
 
 
 logesc_seeds()
+
+
+# ---- wirefilter: records [op % 4]: 0 line [len][text], 1 value [key][len][text],
+# 2 frame [dir][len-14][step x 997 us], 3 clock [u16 x 61 us] and drain
+def wirefilter_seeds():
+    def line(t):
+        return bytes([0, len(t)]) + t
+
+    def value(key, t):
+        return bytes([1, key, len(t)]) + t
+
+    def frame(d, n, step=1):
+        return bytes([2, d, n, step])
+
+    def clock(units):
+        return bytes([3]) + struct.pack(">H", units)
+
+    put("wirefilter", "console.bin", b"".join(line(t) for t in [
+        b"help", b"showinfo", b"loss LR50", b"delay 100+20N", b"bandwidth RL1M", b"fifo 0",
+        b"markov-numnodes 3", b"setedge 0,1,30", b"markov-name 1,bad", b"delay 500[1]",
+        b"showedges", b"showcurrent", b"showinfo 1", b"bogus", b"# note", b"markov-debug 1",
+        b"logout"]))
+    put("wirefilter", "frames.bin", value(2, b"10+5N") + value(4, b"100K") + value(0, b"RL30") +
+        value(1, b"3") + value(3, b"20") + value(7, b"1000") + value(8, b"100") +
+        b"".join(frame(i & 1, 40 + i, 3) for i in range(30)) + clock(5000) +
+        line(b"speed LR64K") + b"".join(frame(0, 200) for _ in range(10)) + clock(60000))
+    put("wirefilter", "markov.bin", line(b"markov-numnodes 2") + line(b"setedge 0,1,100") +
+        line(b"setedge 1,0,100") + line(b"markov-time 1") + line(b"loss 100[1]") +
+        b"".join(frame(0, 20, 2) + clock(40) for _ in range(20)))
+    put("wirefilter", "kv.bin", value(0x80, b"loss=LR50") + value(0x80, b"fifo=0") +
+        value(0x80, b"chanbufsize=2K") + value(0x80, b"delay=RL100+20N") +
+        b"".join(frame(i & 1, 100, 1) for i in range(40)) + clock(65535))
+
+
+wirefilter_seeds()
+
+
+# ---- vxlan: records as described at the top of fuzz_vxlan.c ----
+def vxlan_seeds():
+    def hdr(vni, flags=0x08):
+        return bytes([flags, 0, 0, 0]) + struct.pack(">I", vni << 8)
+
+    def eth(dst, src, n=46):
+        return dst + src + b"\x08\x00" + frame_bytes(n, src[5])
+
+    def v4(a, port=4789):
+        return bytes([0]) + bytes(a) + struct.pack(">H", port)
+
+    def v6(last, port=4789):
+        return bytes([1]) + bytes.fromhex("fd00019900600000") + bytes(7) + bytes([last]) + struct.pack(">H", port)
+
+    def dgram(src, data):
+        return bytes([0]) + src + struct.pack(">H", len(data)) + data
+
+    def lookup_model(i):
+        return bytes([1, i & 0x7F])
+
+    def clock(ms, mul=0):
+        return bytes([2 | mul << 2]) + struct.pack(">H", ms)
+
+    bc = b"\xff" * 6
+    mac = [bytes([2, 0, 0, 0, 0, i]) for i in range(40)]
+    # byte 0: vni 42 (index 2), 16 entries, expiry 5 s (index 4)
+    cfg = bytes([2 | 1 << 3 | 4 << 5])
+    put("vxlan", "learn-v4-v6.bin", cfg +
+        dgram(v4([10, 199, 60, 1]), hdr(42) + eth(bc, mac[1])) +
+        dgram(v6(2), hdr(42) + eth(mac[1], mac[2], 1400)) + lookup_model(0) + lookup_model(1) +
+        bytes([3, 0]) + v6(9) + lookup_model(0) + clock(4000) + lookup_model(1) +
+        clock(2000) + lookup_model(0))
+    put("vxlan", "bad-headers.bin", cfg +
+        dgram(v4([10, 0, 0, 1]), b"") + dgram(v4([10, 0, 0, 1]), hdr(42)[:5]) +
+        dgram(v4([10, 0, 0, 1]), hdr(42) + eth(bc, mac[3])[:13]) +
+        dgram(v4([10, 0, 0, 2]), hdr(42, 0x00) + eth(bc, mac[4])) +
+        dgram(v4([10, 0, 0, 3]), hdr(42, 0x0c) + eth(bc, mac[5])) +
+        dgram(v4([10, 0, 0, 4]), hdr(42, 0x88) + eth(bc, mac[6])) +
+        dgram(v4([10, 0, 0, 5]), hdr(43) + eth(bc, mac[7])) +
+        dgram(v4([10, 0, 0, 6]), hdr(42) + eth(bc, bc)) +
+        dgram(v4([10, 0, 0, 7]), hdr(42) + eth(bc, mac[8], 9000)))
+    # more MACs from more VTEPs than the table holds: evictions
+    put("vxlan", "flood-vteps.bin", cfg + b"".join(
+        dgram(v4([10, 1, i // 256, i % 256]), hdr(42) + eth(bc, mac[i], 0)) for i in range(40)) +
+        b"".join(lookup_model(i) for i in range(40)) + clock(60000, 3) + lookup_model(3))
+
+
+vxlan_seeds()

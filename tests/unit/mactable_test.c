@@ -2,7 +2,7 @@
  * aging, flushes, growth and the size limit.  Every test starts from an
  * empty table with vde2's default timers and leaves it freed. */
 #include "tests/unit/unit.h"
-#include "applets/switch/switch.h"
+#include "applets/switch/mactable.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -13,9 +13,9 @@ static const uint8_t B[6] = { 0x02, 0, 0, 0, 0, 0x0b };
 
 static void fresh_table(void)
 {
-	mac_expire_secs = 100;
-	mac_gc_secs = 2;
-	mac_minpersist_secs = 0;
+	mac_set_timer(MAC_EXPIRE, 100);
+	mac_set_timer(MAC_GC, 2);
+	mac_set_timer(MAC_MINPERSIST, 0);
 	mac_max_entries = 65536;
 	mac_init(64);
 }
@@ -83,7 +83,7 @@ TEST(mac_move_reports_old_port)
 TEST(mac_min_persistence_guards_flapping)
 {
 	fresh_table();
-	mac_minpersist_secs = 3;
+	mac_set_timer(MAC_MINPERSIST, 3);
 	mac_learn(A, 0, 1, 100);
 	CHECK(mac_learn(A, 0, 2, 101) == -1);
 	CHECK(mac_lookup(A, 0) == 1);
@@ -91,7 +91,7 @@ TEST(mac_min_persistence_guards_flapping)
 	CHECK(mac_lookup(A, 0) == 1);
 	CHECK(mac_learn(A, 0, 2, 103) == 1); /* 3 s after the last sighting */
 	CHECK(mac_lookup(A, 0) == 2);
-	mac_minpersist_secs = 0;
+	mac_set_timer(MAC_MINPERSIST, 0);
 	mac_free();
 }
 
@@ -118,13 +118,13 @@ TEST(mac_aging)
 TEST(mac_aging_honours_setexpire)
 {
 	fresh_table();
-	mac_expire_secs = 5;
+	mac_set_timer(MAC_EXPIRE, 5);
 	mac_learn(A, 0, 1, 10);
 	mac_expire(15);
 	CHECK(mac_lookup(A, 0) == 1);
 	mac_expire(16);
 	CHECK(mac_lookup(A, 0) == -1);
-	mac_expire_secs = 100;
+	mac_set_timer(MAC_EXPIRE, 100);
 	mac_free();
 }
 
@@ -237,7 +237,7 @@ TEST(mac_port_limit_bounds_one_flooder)
 	nth_mac(m, 999);
 	mac_learn(m, 0, 3, 20);
 	CHECK(mac_lookup(m, 0) == 3);
-	mac_port_max = 0;
+	mac_set_port_max(0);
 	mac_max_entries = 65536;
 	mac_free();
 }

@@ -1,14 +1,9 @@
 /* main.c - runs every registered unit test. */
 #include "unit.h"
-#include "applets/switch/switch.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The switch's configuration lives in applets/switch.c, which the unit
- * binary does not link (it has main-time option parsing); the switch
- * parts under test read it, so it is defined here, zeroed. */
-struct sw_config sw;
 
 struct unit { const char *name; unit_fn *fn; };
 static struct unit units[256];

@@ -3,8 +3,11 @@
  * socket session), hostile lines in them, and a command table added by
  * another part of the switch through mgmt_register(). */
 #include "tests/unit/unit.h"
-#include "applets/switch/switch.h"
+#include "applets/switch/mactable.h"
 #include "applets/switch/mgmt.h"
+#include "applets/switch/port.h"
+#include "applets/switch/vlan.h"
+#include "common/loop.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -81,13 +84,13 @@ TEST(mgmt_rcfile_configures_the_switch)
 	mac_init(64);
 	CHECK(run_rc(rc, sizeof(rc) - 1) == 0);
 	CHECK(vlan_exists(12));
-	CHECK(ports[3] && ports[3]->untagged_vlan == 12 && !ports[3]->allocatable);
-	CHECK(ports[4] && vlan_egress(ports[4], 12) == 1);
-	CHECK(vlan_egress(ports[4], 0) == 0);
+	CHECK(sw.ports[3] && sw.ports[3]->untagged_vlan == 12 && !sw.ports[3]->allocatable);
+	CHECK(sw.ports[4] && vlan_egress(sw.ports[4], 12) == 1);
+	CHECK(vlan_egress(sw.ports[4], 0) == 0);
 	CHECK(mgmt_rcfile("/nonexistent/rc") == -1);
 	CHECK(mgmt_rcfile("/dev/null") == -1); /* not a regular file */
-	port_setvlan(ports[3], 0);
-	vlan_delport(12, ports[4]);
+	port_setvlan(sw.ports[3], 0);
+	vlan_delport(12, sw.ports[4]);
 	vlan_remove(12);
 	ports_free();
 	mac_free();

@@ -1,9 +1,16 @@
 /* offload_test.c - software TSO: segments must be what a NIC would send. */
 #include "unit.h"
-#include "applets/switch/switch.h"
+#include "applets/switch/endpoint.h"
+#include "applets/switch/gro.h"
+#include "applets/switch/offload.h"
+#include "applets/switch/port.h"
+#include "applets/switch/tx.h"
+#include "common/loop.h"
+#include "common/proto.h"
 
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 struct segs { int n; size_t len[64]; uint8_t data[64][1600]; };
@@ -119,65 +126,67 @@ TEST(offload_rejects_bad_frames)
 
 /* ---- gro.c: segments merged back into one super-frame for a tap ---- */
 
-struct fake_tap { int peer; struct endpoint *ep; };
+/* gro.c's sink, as tx.c's is for an offloading tap: each frame that
+ * leaves is one write of [vnet header][frame] (a zero header for a frame
+ * passed on as it came).  The writes are kept in order. */
+struct tap_writes { int n; size_t len[8]; uint8_t data[8][sizeof(struct vnet_hdr) + 70000]; };
 
-static int fake_tap_open(struct fake_tap *t)
+static void tap_sink(void *ctx, const struct vnet_hdr *vh, const uint8_t *frame, size_t len)
 {
-	int sv[2];
-	struct port *p;
+	static const struct vnet_hdr plain;
+	struct tap_writes *w = ctx;
 
-	sw.queue_bytes = 1 << 20;
-	if (loop_init() < 0 || ports_init(4) < 0 || !(p = port_create(1, 1)) ||
-	    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
-		return -1;
-	t->peer = sv[1];
-	t->ep = ep_new(EP_TAP, sv[0], -1, (uid_t)-1, "gro", NULL);
-	if (!t->ep)
-		return -1;
-	t->ep->vnet = 1;
-	port_attach(p, t->ep);
-	return 0;
+	if (w->n < 8 && len <= sizeof(w->data[0]) - sizeof(*vh)) {
+		memcpy(w->data[w->n], vh ? vh : &plain, sizeof(*vh));
+		memcpy(w->data[w->n] + sizeof(*vh), frame, len);
+		w->len[w->n] = sizeof(*vh) + len;
+	}
+	w->n++;
 }
 
-static void fake_tap_close(struct fake_tap *t)
+/* The one write a merged run makes to the tap: header and frame. */
+static int check_merged(const uint8_t *got, ssize_t n, const uint8_t *f, size_t len)
 {
-	ep_close(t->ep, "test over");
-	close(t->peer);
-	ep_free_buffers();
-	ports_free();
-	loop_done();
+	struct vnet_hdr out;
+
+	if (n != (ssize_t)(sizeof(out) + len)) /* one write, the whole thing */
+		return 0;
+	memcpy(&out, got, sizeof(out));
+	if (!(out.gso_type == VNET_GSO_TCPV4 && out.gso_size == 1448 && out.hdr_len == 54))
+		return 0;
+	if (!(out.flags == VNET_F_NEEDS_CSUM && out.csum_start == 34 && out.csum_offset == 16))
+		return 0;
+	const uint8_t *g = got + sizeof(out);
+	uint32_t ph = sum(g + 26, 8, 0) + 6 + (uint32_t)(len - 34);
+	return memcmp(g + 54, f + 54, len - 54) == 0 &&     /* payload in order */
+	       (size_t)(g[16] << 8 | g[17]) == len - 14 &&    /* IP total length */
+	       fold(sum(g + 14, 20, 0)) == 0xffff &&          /* IP checksum */
+	       (g[47] & 0x08) != 0 &&                         /* PSH kept */
+	       (g[50] << 8 | g[51]) == fold(ph);              /* partial sum */
 }
 
 TEST(gro_merges_what_tso_cut)
 {
-	static uint8_t f[70000], got[70000];
+	static uint8_t f[70000];
 	static struct segs s;
-	struct fake_tap t;
+	static struct tap_writes w;
+	struct gro *g = NULL;
 	size_t len = make_v4(f, 10000, 0x18); /* PSH on the last segment */
 	struct vnet_hdr vh = { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4,
 			       .hdr_len = 54, .gso_size = 1448, .csum_start = 34, .csum_offset = 16 };
-	struct vnet_hdr out;
 
 	memset(&s, 0, sizeof(s));
+	memset(&w, 0, sizeof(w));
 	CHECK(offload_segment(f, len, &vh, collect, &s) == 0);
-	CHECK(fake_tap_open(&t) == 0);
 	for (int i = 0; i < s.n; i++)
-		CHECK(gro_offer(t.ep, s.data[i], s.len[i]) == 1);
-	gro_flush(t.ep);
-	ssize_t n = recv(t.peer, got, sizeof(got), MSG_DONTWAIT);
-	CHECK(n == (ssize_t)(sizeof(out) + len)); /* one write, the whole thing */
-	memcpy(&out, got, sizeof(out));
-	CHECK(out.gso_type == VNET_GSO_TCPV4 && out.gso_size == 1448 && out.hdr_len == 54);
-	CHECK(out.flags == VNET_F_NEEDS_CSUM && out.csum_start == 34 && out.csum_offset == 16);
-	const uint8_t *g = got + sizeof(out);
-	CHECK(memcmp(g + 54, f + 54, 10000) == 0);                 /* payload in order */
-	CHECK((size_t)(g[16] << 8 | g[17]) == len - 14);             /* IP total length */
-	CHECK(fold(sum(g + 14, 20, 0)) == 0xffff);                   /* IP checksum */
-	CHECK((g[47] & 0x08) != 0);                                  /* PSH kept */
-	uint32_t ph = sum(g + 26, 8, 0) + 6 + (uint32_t)(len - 34);
-	CHECK((g[50] << 8 | g[51]) == fold(ph));                     /* partial sum */
-	CHECK(recv(t.peer, got, sizeof(got), MSG_DONTWAIT) < 0);     /* nothing else */
-	fake_tap_close(&t);
+		CHECK(gro_offer(&g, s.data[i], s.len[i], tap_sink, &w) == 1);
+	gro_flush(g, tap_sink, &w);
+	CHECK(w.n == 1);
+	CHECK(check_merged(w.data[0], (ssize_t)w.len[0], f, len));
+	gro_flush(g, tap_sink, &w);
+	CHECK(w.n == 1);                                             /* nothing else */
+	gro_free(&g);
+	CHECK(g == NULL);
 }
 
 /* Valid IPv4 and TCP checksums for a make_v4() frame: GRO checks both. */
@@ -193,31 +202,111 @@ static void fix_csums(uint8_t *f, size_t len)
 
 TEST(gro_keeps_flows_and_gaps_apart)
 {
-	static uint8_t a[2000], b[2000], got[4000];
-	struct fake_tap t;
+	static uint8_t a[2000], b[2000];
+	static struct tap_writes w;
+	struct gro *g = NULL;
 	size_t la = make_v4(a, 1000, 0x10), lb;
-	int writes = 0;
 
+	memset(&w, 0, sizeof(w));
 	fix_csums(a, la);
 	memcpy(b, a, la);
 	lb = la;
 	b[35] ^= 1; /* another source port: another flow */
 	fix_csums(b, lb);
-	CHECK(fake_tap_open(&t) == 0);
-	CHECK(gro_offer(t.ep, a, la) == 1);
-	CHECK(gro_offer(t.ep, b, lb) == 1); /* flushes a, holds b */
+	CHECK(gro_offer(&g, a, la, tap_sink, &w) == 1);
+	CHECK(gro_offer(&g, b, lb, tap_sink, &w) == 1); /* flushes a, holds b */
 	a[41] = 0x10;                       /* a sequence gap: not mergeable */
 	fix_csums(a, la);
-	CHECK(gro_offer(t.ep, a, la) == 1);
+	CHECK(gro_offer(&g, a, la, tap_sink, &w) == 1);
 	a[47] = 0x02;                       /* SYN: never merged, sent as is */
 	fix_csums(a, la);
-	CHECK(gro_offer(t.ep, a, la) == 0);
+	CHECK(gro_offer(&g, a, la, tap_sink, &w) == 0);
 	a[47] = 0x10;
 	a[60] ^= 0xff;                      /* damaged payload: passed on alone */
-	CHECK(gro_offer(t.ep, a, la) == 0);
-	gro_flush(t.ep);
-	while (recv(t.peer, got, sizeof(got), MSG_DONTWAIT) > 0)
-		writes++;
-	CHECK(writes == 3); /* a, b, a again; the SYN is the caller's to send */
+	CHECK(gro_offer(&g, a, la, tap_sink, &w) == 0);
+	gro_flush(g, tap_sink, &w);
+	CHECK(w.n == 3); /* a, b, a again; the SYN is the caller's to send */
+	for (int i = 0; i < 3; i++) /* each alone, as it came: no offload asked */
+		CHECK(w.len[i] == sizeof(struct vnet_hdr) + la &&
+		      ((struct vnet_hdr *)w.data[i])->gso_type == VNET_GSO_NONE);
+	gro_free(&g);
+}
+
+/* ---- tx.c: segments from a cable, bound for an offloading tap, leave
+ * in one write when the receive batch ends ---- */
+
+/* A tap-like endpoint kind: writes go to one end of a datagram socket
+ * pair, as tap_write's writev goes to a tap. */
+static ssize_t fake_tap_write(struct endpoint *ep, const struct iovec *iov, int n)
+{
+	return writev(ep->data.fd, iov, n);
+}
+
+static void fake_tap_close_fd(struct endpoint *ep)
+{
+	if (ep->data.fd >= 0)
+		close(ep->data.fd);
+}
+
+static void fake_tap_receive(struct endpoint *ep) { (void)ep; }
+
+static const struct ep_ops fake_tap_ops = {
+	.module = "test tap",
+	.receive = fake_tap_receive,
+	.write = fake_tap_write,
+	.close = fake_tap_close_fd,
+};
+
+struct fake_tap { int peer, gro; struct port *port; struct endpoint *ep; };
+
+static int fake_tap_open(struct fake_tap *t)
+{
+	int sv[2];
+
+	sw.queue_bytes = 1 << 20;
+	t->gro = sw.gro;
+	sw.gro = 1;
+	if (loop_init() < 0 || ports_init(4) < 0 || !(t->port = port_create(1, 1)) ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
+		return -1;
+	t->peer = sv[1];
+	t->ep = ep_new(&fake_tap_ops, sv[0], -1, -1, (uid_t)-1, "gro");
+	if (!t->ep)
+		return -1;
+	t->ep->vnet = 1;
+	port_attach(t->port, t->ep);
+	return 0;
+}
+
+static void fake_tap_close(struct fake_tap *t)
+{
+	ep_close(t->ep, "test over");
+	close(t->peer);
+	ep_free_buffers();
+	ports_free();
+	loop_done();
+	sw.gro = t->gro;
+}
+
+TEST(gro_through_tx_to_an_offloading_tap)
+{
+	static uint8_t f[70000], got[70000];
+	static struct segs s;
+	struct fake_tap t;
+	size_t len = make_v4(f, 10000, 0x18);
+	struct vnet_hdr vh = { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4,
+			       .hdr_len = 54, .gso_size = 1448, .csum_start = 34, .csum_offset = 16 };
+
+	memset(&s, 0, sizeof(s));
+	CHECK(offload_segment(f, len, &vh, collect, &s) == 0);
+	CHECK(fake_tap_open(&t) == 0);
+	tx_batch_begin();
+	for (int i = 0; i < s.n; i++)
+		tx_port(t.port, s.data[i], s.len[i], 0, NULL);
+	tx_batch_end();
+	ssize_t n = recv(t.peer, got, sizeof(got), MSG_DONTWAIT);
+	CHECK(check_merged(got, n, f, len));
+	CHECK(recv(t.peer, got, sizeof(got), MSG_DONTWAIT) < 0); /* nothing else */
+	CHECK(t.port->out_pkts == (uint64_t)s.n);
 	fake_tap_close(&t);
 }

@@ -4,8 +4,10 @@
  * by hand: root port, alternate, designated, worse news from the same
  * neighbour, a root port going away, and a BPDU looping back. */
 #include "tests/unit/unit.h"
-#include "applets/switch/switch.h"
+#include "applets/switch/mactable.h"
+#include "applets/switch/port.h"
 #include "applets/switch/stp.h"
+#include "common/proto.h"
 
 #include <string.h>
 

@@ -3,7 +3,10 @@
  * tagged, untagged or not at all.  Each test builds four fresh ports and
  * removes every VLAN it made. */
 #include "tests/unit/unit.h"
-#include "applets/switch/switch.h"
+#include "applets/switch/mactable.h"
+#include "applets/switch/port.h"
+#include "applets/switch/vlan.h"
+#include "common/proto.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -75,6 +78,27 @@ TEST(vlan_create_remove_rules)
 	CHECK(vlan_remove(4094) == 0 && !vlan_exists(4094));
 	CHECK(vlan_remove(1) == 0 && !vlan_exists(1));
 	teardown();
+}
+
+/* vlan_next walks the VLANs that exist, in order (vlan/print). */
+TEST(vlan_next_walks_existing_vlans)
+{
+	static const int want[] = { 0, 1, 63, 64, 65, 127, 128, 4000, 4094 };
+	int n = 0;
+
+	setup();
+	for (size_t i = 1; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK(vlan_create(want[i]) == 0);
+	for (int v = vlan_next(0); v >= 0; v = vlan_next(v + 1)) {
+		CHECK(n < (int)(sizeof(want) / sizeof(want[0])) && v == want[n]);
+		n++;
+	}
+	CHECK(n == (int)(sizeof(want) / sizeof(want[0])));
+	CHECK(vlan_next(-5) == 0 && vlan_next(2) == 63 && vlan_next(66) == 127);
+	CHECK(vlan_next(4094) == 4094 && vlan_next(VLAN_NONE) == -1 && vlan_next(VLAN_COUNT) == -1);
+	CHECK(vlan_remove(64) == 0 && vlan_next(64) == 65);
+	teardown();
+	CHECK(vlan_next(1) == -1); /* only VLAN 0 is left */
 }
 
 TEST(vlan_in_use_cannot_be_removed)
