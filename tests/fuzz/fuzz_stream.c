@@ -3,7 +3,9 @@
  * Input layout:
  *   byte 0      the decoder's max: VDE_STREAM_MAX, the vde2 1521, a
  *               value above the limit (clamped), or a small one (0..63)
- *   byte 1      n: how many chunk-size bytes follow (0..31)
+ *   byte 1      n: how many chunk-size bytes follow (0..31); bit 7: QEMU's
+ *               framing (a 4-byte length; too long but within QEMU's limit
+ *               is skipped, not a chunk error)
  *   n bytes     chunk sizes, used in turn until the stream is consumed
  *   the rest    the byte stream, as read() would return it from a pipe
  *
@@ -61,8 +63,8 @@ static void on_frame(void *ctx, const uint8_t *f, size_t len)
 
 /* ---- the model: spec §4 one byte at a time ---- */
 struct model {
-	size_t max, hn, need, got;
-	uint8_t hdr[2];
+	size_t max, hn, need, got, hdrlen, skip;
+	uint8_t hdr[4];
 	uint8_t *frame;
 	unsigned long errors;
 };
@@ -70,13 +72,23 @@ struct model {
 static int model_feed(struct model *m, const uint8_t *p, size_t len, struct sink *s)
 {
 	for (size_t i = 0; i < len; i++) {
-		if (m->hn < 2) {
+		if (m->skip) {
+			m->skip--;
+			continue;
+		}
+		if (m->hn < m->hdrlen) {
 			m->hdr[m->hn++] = p[i];
-			if (m->hn < 2)
+			if (m->hn < m->hdrlen)
 				continue;
-			m->need = (size_t)m->hdr[0] << 8 | m->hdr[1];
+			m->need = 0;
+			for (size_t k = 0; k < m->hdrlen; k++)
+				m->need = m->need << 8 | m->hdr[k];
 			m->got = 0;
 			if (m->need == 0) {
+				m->hn = 0;
+			} else if (m->need > m->max && m->hdrlen == 4 && m->need <= STREAM_QEMU_LIMIT) {
+				m->errors++;
+				m->skip = m->need;
 				m->hn = 0;
 			} else if (m->need > m->max) {
 				m->errors++;
@@ -99,6 +111,7 @@ struct plan {
 	const uint8_t *sizes;
 	size_t nsizes;
 	size_t max;
+	size_t hdrlen;
 };
 
 /* Chunk sizes: 1..239 as is, 240..255 as 1..16 KiB, 0 as an empty read
@@ -125,7 +138,8 @@ static void run(const struct plan *pl, const uint8_t *data, size_t len, int use_
 	uint8_t *copy;
 
 	FUZZ_CHECK(d != NULL, "out of memory");
-	stream_dec_init(d, pl->max);
+	stream_dec_init_hdr(d, pl->max, pl->hdrlen);
+	m.hdrlen = pl->hdrlen;
 	s.max = d->max;
 	FUZZ_CHECK(d->max == (pl->max > VDE_STREAM_MAX ? VDE_STREAM_MAX : pl->max),
 		   "max %zu for a request of %zu", d->max, pl->max);
@@ -154,11 +168,11 @@ static void run(const struct plan *pl, const uint8_t *data, size_t len, int use_
 	}
 	if (use_model) {
 		r->errors = m.errors;
-		r->pending = m.hn < 2 ? m.hn : 2 + m.got;
+		r->pending = m.hn < m.hdrlen ? m.hn : m.hdrlen + m.got;
 	} else {
 		r->errors = d->errors;
 		r->pending = d->have;
-		FUZZ_CHECK(d->have <= VDE_STREAM_HDR + d->max, "have %zu beyond max %zu", d->have, d->max);
+		FUZZ_CHECK(d->have <= d->hdrlen + d->max, "have %zu beyond max %zu", d->have, d->max);
 	}
 	free(copy);
 	free(m.frame);
@@ -189,8 +203,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t sel = fuzz_u8(&in);
 
 	whole.max = (sel & 3) < 3 ? maxes[sel & 3] : (size_t)(sel >> 2);
+	uint8_t b1 = fuzz_u8(&in);
+	whole.hdrlen = b1 & 0x80 ? STREAM_HDR_QEMU : VDE_STREAM_HDR;
 	cut = whole;
-	cut.nsizes = fuzz_u8(&in) & 31;
+	cut.nsizes = b1 & 31;
 	if (cut.nsizes > in.len)
 		cut.nsizes = in.len;
 	cut.sizes = in.p;
