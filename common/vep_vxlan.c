@@ -84,8 +84,12 @@ static int vx_config(const char *name, const struct vnl *v, struct vx *x, int *i
 		     struct sockaddr_storage *local, socklen_t *locallen)
 {
 	const char *ifname = vnl_get(v, "if"), *rem = vnl_get(v, "remote"), *loc = vnl_get(v, "local");
+	static const char *const keys[] = { "vni", "port", "ttl", "if", "v4", "v6", "hashsize", "expiretime",
+					    "rcvbuf", "remote", "local", "srcport", NULL };
 	int err = 0;
 
+	if (vx_known_opts(name, v, keys) < 0)
+		return -1;
 	x->family = vnl_get(v, "v6") ? AF_INET6 : vnl_get(v, "v4") ? AF_INET : AF_UNSPEC;
 	x->vni = (uint32_t)vx_num_opt(name, v, "vni", 1, 0, VXLAN_VNI_MAX, &err);
 	x->port = htons((uint16_t)vx_num_opt(name, v, "port", 4789, 1, 65535, &err));

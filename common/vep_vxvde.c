@@ -71,8 +71,12 @@ struct vxvde_cfg {
 static int config(const char *name, const struct vnl *v, struct vxvde_cfg *c)
 {
 	const char *s, *ifname = vnl_get(v, "if"), *b = vnl_get(v, "bind");
+	static const char *const keys[] = { "vni", "grp", "port", "ttl", "if", "v4", "v6", "hashsize",
+					    "expiretime", "rcvbuf", "bind", NULL };
 	int err = 0;
 
+	if (vx_known_opts(name, v, keys) < 0)
+		return -1;
 	memset(c, 0, sizeof(*c));
 	c->family = vnl_get(v, "v6") ? AF_INET6 : vnl_get(v, "v4") ? AF_INET : AF_UNSPEC;
 	c->port = htons((uint16_t)vx_num_opt(name, v, "port", VXVDE_PORT, 1, 65535, &err));

@@ -10,6 +10,20 @@
 #include <stdio.h>
 #include <string.h>
 
+int vx_known_opts(const char *name, const struct vnl *v, const char *const *keys)
+{
+	for (int i = 0; i < v->nopt; i++) {
+		int known = 0;
+		for (const char *const *k = keys; *k && !known; k++)
+			known = strcmp(*k, v->opt[i].key) == 0;
+		if (!known) {
+			log_err("%s: unknown option '%s'", name, v->opt[i].key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 long vx_num_opt(const char *name, const struct vnl *v, const char *key, long def, long min, long max,
 		    int *err)
 {

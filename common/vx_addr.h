@@ -8,6 +8,9 @@
 
 #include "vnl.h"
 
+/* Every option of v is one of keys (NULL-terminated)?  0, or -1 after
+ * naming the first that is not (a typo must not be ignored). */
+int vx_known_opts(const char *name, const struct vnl *v, const char *const *keys);
 /* Option key of v as a number in min..max, def when absent; sets *err
  * after one line when malformed. */
 long vx_num_opt(const char *name, const struct vnl *v, const char *key, long def, long min, long max,

@@ -391,7 +391,7 @@ void tx_port(struct port *p, const uint8_t *f, size_t len, size_t pad, const str
 	p->out_pkts++;
 	p->out_bytes += len;
 	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
-		send_offload(ep, f, ep->raw_runts && !vh ? len - pad : len, vh);
+		send_offload(ep, f, ep->raw_runts ? len - pad : len, vh); /* zeros add nothing to a checksum */
 }
 
 void tx_port_own(struct port *p, const uint8_t *f, size_t len)
