@@ -151,7 +151,7 @@ int vep_stream_flush(struct vep *e)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
-			if (errno == EPIPE) {
+			if (errno == EPIPE || errno == ECONNRESET) {
 				log_debug("%s closed by its reader", s->out_name);
 				return vep_end(e, 0);
 			}

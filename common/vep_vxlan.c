@@ -47,7 +47,7 @@ struct vx {
 	int nremotes;
 	in_port_t port;                 /* network order */
 	struct vxlan_table tab;
-	uint64_t rx, tx, floods, bad, other_vni, csums;
+	uint64_t rx, tx, floods, bad, other_vni, csums, oversize;
 	/* srcport=LO-HI: frames leave from one of these sockets, bound to
 	 * ports spread over the range, chosen by a hash of the inner flow
 	 * (as the kernel picks a source port, so ECMP spreads the flows). */
@@ -179,6 +179,8 @@ static int vx_socket(struct vep *e, struct vx *x, struct sockaddr_storage *addr,
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (x->family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	else /* RFC 7348: IPv4 VXLAN SHOULD carry UDP checksum 0, as the kernel's */
+		setsockopt(fd, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)addr, len) < 0) {
 		log_err("%s: bind port %u:", e->name,
 			ntohs(x->family == AF_INET ? ((struct sockaddr_in *)addr)->sin_port
@@ -318,8 +320,10 @@ static int vx_recv(struct vep *e, struct iovec *v, int n)
 	for (int i = 0; i < got; i++) {
 		size_t len = m[i].msg_len;
 		enum vxlan_verdict vd;
-		if (m[i].msg_hdr.msg_flags & MSG_TRUNC) {
-			x->bad++; /* more than any frame of ours */
+		if ((m[i].msg_hdr.msg_flags & MSG_TRUNC) || len - (len < VXLAN_HDR ? 0 : VXLAN_HDR) > VDE_FRAME_MAX) {
+			/* more than any frame of ours: a kernel VTEP over a veth
+			 * passes its TCP super-frames on whole (ethtool -K vx0 tso off) */
+			x->oversize++;
 			continue;
 		}
 		/* vxlan_check wants header and frame together: the header and
@@ -434,10 +438,12 @@ static int vx_describe(const struct vep *e, char *buf, size_t len)
 	const struct vx *x = e->priv;
 
 	return snprintf(buf, len, "vni %u, %zu MACs learned (table %zu), in %llu out %llu flooded %llu, "
-			"dropped: %llu malformed, %llu other VNI; %llu checksums finished", (unsigned)x->vni, vxlan_count(&x->tab, now_ms()),
+			"dropped: %llu malformed, %llu other VNI, %llu oversize; %llu checksums finished",
+			(unsigned)x->vni, vxlan_count(&x->tab, now_ms()),
 			x->tab.size, (unsigned long long)x->rx, (unsigned long long)x->tx,
 			(unsigned long long)x->floods, (unsigned long long)x->bad,
-			(unsigned long long)x->other_vni, (unsigned long long)x->csums);
+			(unsigned long long)x->other_vni, (unsigned long long)x->oversize,
+			(unsigned long long)x->csums);
 }
 
 static void vx_close(struct vep *e)

@@ -57,8 +57,13 @@ static size_t slot_of(const struct vxlan_table *t, const uint8_t mac[6])
 	uint64_t k = 0;
 
 	memcpy(&k, mac, 6);
-	k *= 0x9e3779b97f4a7c15ull; /* Fibonacci hashing */
-	return (size_t)(k >> 32) & (t->size - 1);
+	/* mix every byte into the low bits (QEMU's 52:54:00:12:34:xx differ
+	 * in the last byte only) */
+	k *= 0x9e3779b97f4a7c15ull;
+	k ^= k >> 29;
+	k *= 0xbf58476d1ce4e5b9ull;
+	k ^= k >> 32;
+	return (size_t)k & (t->size - 1);
 }
 
 static int fresh(const struct vxlan_table *t, const struct vxlan_entry *e, uint64_t now)

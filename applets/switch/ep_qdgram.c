@@ -106,7 +106,8 @@ static struct peer *new_peer(const struct sockaddr_un *a, socklen_t len, uid_t u
 		uid = QEMU_TCP_UID; /* no credentials: no exemption either */
 	if (!(port = port_for_request(VDE_REQ_NEW_CONTROL, 0, uid))) {
 		if (log_rate_due(&rl_refused, now_ms()))
-			log_warn("--qemu-dgram %s: sender refused: %s", sock_path, strerror(errno));
+			log_warn("--qemu-dgram %s: sender refused: %s", sock_path,
+				 errno == ENOSPC ? "no free port (-n)" : errno == EDQUOT ? "over the user's port quota" : strerror(errno));
 		return NULL;
 	}
 	if (!(p = calloc(1, sizeof(*p))))

@@ -7,6 +7,7 @@
 #include "forward.h"
 #include "mactable.h"
 #include "port.h"
+#include "qemu.h"
 #include "stp.h"
 #include "sw.h"
 #include "vlan.h"
@@ -278,6 +279,8 @@ static const char *user_name(uid_t uid, char *buf, size_t len)
 
 	if (uid == (uid_t)-1)
 		return "NONE";
+	if (uid == QEMU_TCP_UID)
+		return "TCP"; /* QEMU clients by TCP: no uid, one for the quotas */
 	if ((pw = getpwuid(uid)))
 		return pw->pw_name;
 	snprintf(buf, len, "%u", (unsigned)uid);

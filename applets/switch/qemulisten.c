@@ -48,7 +48,8 @@ static void adopt(struct qlisten *l, int fd, uid_t uid)
 
 	if (!p) {
 		if (log_rate_due(&rl_full, now_ms()))
-			log_warn("%s: connection refused: %s", l->name, strerror(errno));
+			log_warn("%s: connection refused: %s", l->name,
+				 errno == ENOSPC ? "no free port (-n)" : errno == EDQUOT ? "over the user's port quota" : strerror(errno));
 		close(fd);
 		return;
 	}

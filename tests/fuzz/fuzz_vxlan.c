@@ -8,16 +8,21 @@
  *   byte 0      VNI of our end (low 3 bits of a small set: 0, 1, 42,
  *               0xffffff, ...), the table size (bits 3..4: 1, 16, 64, 200
  *               entries asked for) and the expiry (bits 5..7: 1 ms to 128 s)
- *   records, each starting with an op byte; op & 3:
+ *   records, each starting with an op byte; op & 7:
  *     0  datagram: [fam][addr: 4 or 16][port: 2][len: 2][len bytes]
  *        fam bit 0: IPv6; len is cut to what the input has; the bytes
  *        are copied to the very end of a heap buffer of exactly len bytes
  *        (a read past the datagram is an ASan report)
  *     1  lookup: [b] b & 0x80: a MAC of 6 bytes follows; else the MAC
  *        of model entry b % n (a MAC learned before)
- *     2  clock: [u16] milliseconds forward, times 1 + (op >> 2)
+ *     2  clock: [u16] milliseconds forward, times 1 + (op >> 3)
  *     3  a datagram of the MAC of model entry [b] from a new address
  *        [fam][addr][port] (a MAC moving between VTEPs), header ours
+ *     4  forget a VTEP: [b] the address of model entry b % n, or with
+ *        b & 0x80 an address [fam][addr][port] read from the input
+ *     5  list the table (vxlan_foreach), each entry printed with
+ *        vxlan_entry_str into a buffer of [b] % 100 + 1 bytes
+ *     6, 7 as 2
  *
  * Checks:
  *   - vxlan_check's verdict is the header's documented one (vxlan.h:
@@ -29,7 +34,12 @@
  *     the last address learned for it; never a group MAC;
  *   - a learn that counts an eviction removes exactly one fresh entry
  *     of the model, and only when its probe window was full;
- *   - vxlan_count() equals the model's fresh entries, never above size.
+ *   - vxlan_count() equals the model's fresh entries, never above size;
+ *   - forgetting a VTEP removes at least its fresh entries and at most
+ *     the entries the model ever had there; none of them is found after;
+ *   - the listing gives each fresh entry once, at its model address and
+ *     age; a printed entry is NUL-terminated inside its buffer and, when
+ *     the buffer is large, starts with the MAC.
  */
 #include "tests/fuzz/fuzz.h"
 #include "common/vxlan.h"
@@ -206,6 +216,63 @@ static void moved(struct fuzz_in *in, uint32_t vni)
 	learn(d + VXLAN_HDR + 6, &ss, alen);
 }
 
+static void forget(struct fuzz_in *in)
+{
+	uint8_t b = fuzz_u8(in);
+	struct sockaddr_storage ss;
+	socklen_t alen;
+	size_t lo = 0, hi = 0, n;
+
+	if (b & 0x80 || !nm) {
+		alen = read_addr(in, &ss);
+	} else {
+		alen = m[b % nm].alen;
+		memcpy(&ss, &m[b % nm].addr, sizeof(ss));
+	}
+	for (size_t i = 0; i < nm; i++) {
+		if (!m[i].present || m[i].alen != alen || memcmp(&m[i].addr, &ss, alen) != 0)
+			continue;
+		hi++;
+		lo += fresh(&m[i]);
+		m[i].present = 0;
+	}
+	n = vxlan_forget_addr(&tab, (const struct sockaddr *)&ss, alen);
+	FUZZ_CHECK(n >= lo && n <= hi, "forgetting a VTEP removed %zu entries, the model says %zu..%zu", n, lo, hi);
+}
+
+struct listing {
+	size_t seen, bufsize;
+};
+
+static void listed(void *ctx, const struct vxlan_entry *e, uint64_t age)
+{
+	struct listing *l = ctx;
+	const struct model *x = find(e->mac);
+	char buf[100], want[20];
+
+	l->seen++;
+	FUZZ_CHECK(fresh(x), "listed %02x:..:%02x, which the model has not fresh", e->mac[0], e->mac[5]);
+	FUZZ_CHECK(e->alen == x->alen && memcmp(&e->addr, &x->addr, x->alen) == 0, "listed at another VTEP");
+	FUZZ_CHECK(age == now - x->seen, "listed with age %llu, the model says %llu", (unsigned long long)age,
+		   (unsigned long long)(now - x->seen));
+	memset(buf, 'X', sizeof(buf));
+	vxlan_entry_str(e, age, buf, l->bufsize);
+	FUZZ_CHECK(memchr(buf, 0, l->bufsize) != NULL, "entry text not terminated in %zu bytes", l->bufsize);
+	FUZZ_CHECK(l->bufsize == sizeof(buf) || buf[l->bufsize] == 'X', "entry text overran %zu bytes", l->bufsize);
+	snprintf(want, sizeof(want), "%02x:%02x:%02x:%02x:%02x:%02x ", e->mac[0], e->mac[1], e->mac[2], e->mac[3],
+		 e->mac[4], e->mac[5]);
+	if (l->bufsize == sizeof(buf))
+		FUZZ_CHECK(strncmp(buf, want, strlen(want)) == 0, "entry text '%s' does not start with %s", buf, want);
+}
+
+static void list(struct fuzz_in *in)
+{
+	struct listing l = { 0, (size_t)(fuzz_u8(in) % 100) + 1 };
+
+	vxlan_foreach(&tab, now, listed, &l);
+	FUZZ_CHECK(l.seen == model_count(), "listed %zu entries, the model has %zu fresh", l.seen, model_count());
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
@@ -219,7 +286,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	now = 1000000;
 	while (fuzz_more(&in)) {
 		uint8_t op = fuzz_u8(&in);
-		switch (op & 3) {
+		switch (op & 7) {
 		case 0:
 			datagram(&in, vni);
 			break;
@@ -233,11 +300,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_lookup(mac);
 			break;
 		}
-		case 2:
-			now += (uint64_t)fuzz_u16(&in) * (1 + (op >> 2));
-			break;
 		case 3:
 			moved(&in, vni);
+			break;
+		case 4:
+			forget(&in);
+			break;
+		case 5:
+			list(&in);
+			break;
+		default:
+			now += (uint64_t)fuzz_u16(&in) * (1 + (op >> 3));
 			break;
 		}
 		size_t c = vxlan_count(&tab, now);

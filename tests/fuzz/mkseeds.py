@@ -302,7 +302,13 @@ def vxlan_seeds():
         return bytes([1, i & 0x7F])
 
     def clock(ms, mul=0):
-        return bytes([2 | mul << 2]) + struct.pack(">H", ms)
+        return bytes([2 | mul << 3]) + struct.pack(">H", ms)
+
+    def forget_model(i):
+        return bytes([4, i & 0x7F])
+
+    def listing(bufsize=99):
+        return bytes([5, bufsize])
 
     bc = b"\xff" * 6
     mac = [bytes([2, 0, 0, 0, 0, i]) for i in range(40)]
@@ -325,7 +331,13 @@ def vxlan_seeds():
     # more MACs from more VTEPs than the table holds: evictions
     put("vxlan", "flood-vteps.bin", cfg + b"".join(
         dgram(v4([10, 1, i // 256, i % 256]), hdr(42) + eth(bc, mac[i], 0)) for i in range(40)) +
-        b"".join(lookup_model(i) for i in range(40)) + clock(60000, 3) + lookup_model(3))
+        b"".join(lookup_model(i) for i in range(40)) + listing() + listing(7) + clock(60000, 3) +
+        lookup_model(3) + listing())
+    # a VTEP with several MACs goes: all of them are forgotten
+    put("vxlan", "forget.bin", cfg + b"".join(
+        dgram(v4([10, 2, 0, i % 3]), hdr(42) + eth(bc, mac[i], 0)) for i in range(9)) +
+        listing() + forget_model(0) + b"".join(lookup_model(i) for i in range(9)) + listing(30) +
+        bytes([4, 0x80]) + v6(7) + listing())
 
 
 vxlan_seeds()
