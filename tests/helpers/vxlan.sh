@@ -43,6 +43,22 @@ call(SET, 0)
 sys.exit(call(GET, 0))' "$2" || fail "transmit checksum offload off on $2 in $1"
 }
 
+# tso_off NS DEV: no TCP segmentation or generic segmentation offload on
+# DEV.  A kernel VTEP over a veth hands its TCP super-frames (up to 64 KiB
+# inside one UDP datagram) to the far socket whole - there is no NIC on
+# the way to cut them - and a user-space VTEP (ours, OVS's userspace
+# datapath) takes Ethernet frames only: we count them "oversize".
+tso_off() {
+	ip netns exec "$1" python3 -c '
+import ctypes, fcntl, socket, struct, sys
+SIOCETHTOOL, STSO, SGSO = 0x8946, 0x1f, 0x24
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for cmd in (STSO, SGSO):
+    v = ctypes.create_string_buffer(struct.pack("II", cmd, 0), 8)
+    fcntl.ioctl(s.fileno(), SIOCETHTOOL, struct.pack("16sP", sys.argv[1].encode(), ctypes.addressof(v)))' "$2" ||
+		fail "segmentation offload off on $2 in $1"
+}
+
 # kernel_vx NS DEV ADDR/LEN ARGS...: the kernel's vx0 in NS (VNI, group
 # or remote from ARGS), underlay DEV, overlay address ADDR.  With
 # KERNEL_TXCSUM=off, without transmit checksum offload (see txcsum_off);
@@ -53,6 +69,7 @@ kernel_vx() {
 	ip -n "$ns" link add vx0 type vxlan "$@" dev "$dev" dstport 4789 ||
 		fail "ip link add vx0 type vxlan $* in $ns"
 	[ "${KERNEL_TXCSUM:-on}" = off ] && txcsum_off "$ns" vx0
+	tso_off "$ns" vx0
 	addr "$ns" vx0 "$a"
 	ip -n "$ns" link set vx0 up || fail "bring up vx0 in $ns"
 }
@@ -80,11 +97,14 @@ vx_count() {
 import re, sys
 l = sys.stdin.read()
 m = re.search(r"(\d+) MACs learned \(table (\d+)\), in (\d+) out (\d+) flooded (\d+), "
-              r"dropped: (\d+) malformed, (\d+) other VNI", l)
+              r"dropped: (\d+) malformed, (\d+) other VNI(?:, (\d+) oversize)?", l)
 if not m:
     sys.exit("no vxlan counters in: " + l)
-k = ["learned", "table", "in", "out", "flooded", "malformed", "othervni"]
-print(m.group(k.index(sys.argv[1]) + 1))' "$2"
+k = ["learned", "table", "in", "out", "flooded", "malformed", "othervni", "oversize"]
+v = [int(g or 0) for g in m.groups()]
+# "malformed": every datagram that was no frame of ours, too long ones too
+v[5] += v[7]
+print(v[k.index(sys.argv[1])])' "$2"
 }
 
 # vx_atleast NAME WHAT N: the counter is at least N (for wait_for)
