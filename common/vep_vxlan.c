@@ -458,26 +458,11 @@ static void vx_close(struct vep *e)
 	vxlan_table_free(&x->tab);
 }
 
-struct list_ctx {
-	void (*line)(void *ctx, const char *text);
-	void *ctx;
-};
-
-static void list_one(void *ctx, const struct vxlan_entry *en, uint64_t age_ms)
-{
-	struct list_ctx *l = ctx;
-	char buf[128];
-
-	vxlan_entry_str(en, age_ms, buf, sizeof(buf));
-	l->line(l->ctx, buf);
-}
-
 static void vx_list(const struct vep *e, void (*line)(void *ctx, const char *text), void *ctx)
 {
 	const struct vx *x = e->priv;
-	struct list_ctx l = { line, ctx };
 
-	vxlan_foreach(&x->tab, now_ms(), list_one, &l);
+	vx_list_table(&x->tab, line, ctx);
 }
 
 const struct vep_kind vep_kind_vxlan = {

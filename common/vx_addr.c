@@ -3,6 +3,7 @@
 #include "vx_addr.h"
 #include "log.h"
 #include "util.h"
+#include "vxlan.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -106,3 +107,24 @@ int vx_join_group(const char *name, const struct sockaddr_storage *group, int fd
 	return 0;
 }
 
+
+struct list_ctx {
+	void (*line)(void *ctx, const char *text);
+	void *ctx;
+};
+
+static void list_one(void *ctx, const struct vxlan_entry *en, uint64_t age_ms)
+{
+	struct list_ctx *l = ctx;
+	char buf[128];
+
+	vxlan_entry_str(en, age_ms, buf, sizeof(buf));
+	l->line(l->ctx, buf);
+}
+
+void vx_list_table(const struct vxlan_table *t, void (*line)(void *ctx, const char *text), void *ctx)
+{
+	struct list_ctx l = { line, ctx };
+
+	vxlan_foreach(t, now_ms(), list_one, &l);
+}

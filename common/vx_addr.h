@@ -25,4 +25,8 @@ int vx_is_multicast(const struct sockaddr_storage *ss);
 int vx_join_group(const char *name, const struct sockaddr_storage *group, int fd, int ifindex, int ttl,
 		  int loop);
 
+/* The table's entries, a line each, to line(ctx, text) (vxlan/print). */
+struct vxlan_table;
+void vx_list_table(const struct vxlan_table *t, void (*line)(void *ctx, const char *text), void *ctx);
+
 #endif

@@ -148,33 +148,20 @@ static const struct ep_ops vep_ops = {
 	.close = vep_close_ep,
 };
 
-struct endpoint *ep_vep_open(const char *vnl, const char *descr)
+struct endpoint *ep_vep_adopt(struct vep *v, uid_t uid, const char *descr)
 {
-	/* A far switch that accepts but never answers stalls us while we
-	 * wait: not for long (the port is retried later anyway). */
-	struct vep_args a = { .descr = descr, .timeout_ms = EP_VEP_HANDSHAKE_MS, .own_pgrp = 1 };
 	struct vep_state *st = calloc(1, sizeof(*st));
 	struct endpoint *ep;
-	struct vep *v;
 
-	if (!st) {
-		log_err("%s: out of memory", vnl);
-		return NULL;
-	}
-	if (vep_open(vnl, &a, &v) < 0) {
-		free(st);
-		return NULL;
-	}
 	if (v->fd_in < 0) {
-		log_err("%s: no frames to wait for: not a switch port", vnl);
-		vep_close(v);
-		free(st);
-		return NULL;
+		log_err("%s: no frames to wait for: not a switch port", v->name);
+		ep = NULL;
+	} else {
+		ep = st ? ep_new(&vep_ops, v->fd_in, v->fd_out, v->fd_ctl, uid, descr) : NULL;
 	}
-	ep = ep_new(&vep_ops, v->fd_in, v->fd_out, v->fd_ctl, (uid_t)-1, vnl);
 	if (!ep) {
-		vep_close(v);
 		free(st);
+		vep_close(v);
 		return NULL;
 	}
 	st->v = v;
@@ -185,20 +172,14 @@ struct endpoint *ep_vep_open(const char *vnl, const char *descr)
 	return ep;
 }
 
-struct endpoint *ep_vep_adopt(struct vep *v, uid_t uid, const char *descr)
+struct endpoint *ep_vep_open(const char *vnl, const char *descr)
 {
-	struct vep_state *st = calloc(1, sizeof(*st));
-	struct endpoint *ep = st ? ep_new(&vep_ops, v->fd_in, v->fd_out, v->fd_ctl, uid, descr) : NULL;
+	/* A far switch that accepts but never answers stalls us while we
+	 * wait: not for long (the port is retried later anyway). */
+	struct vep_args a = { .descr = descr, .timeout_ms = EP_VEP_HANDSHAKE_MS, .own_pgrp = 1 };
+	struct vep *v;
 
-	if (!ep) {
-		free(st);
-		vep_close(v);
+	if (vep_open(vnl, &a, &v) < 0)
 		return NULL;
-	}
-	st->v = v;
-	ep->kind_state = st;
-	ep->maxsend = v->maxsend;
-	ep->module = v->kind->scheme;
-	ep->raw_runts = (v->kind->flags & VEP_RAW_RUNTS) != 0;
-	return ep;
+	return ep_vep_adopt(v, (uid_t)-1, vnl);
 }
