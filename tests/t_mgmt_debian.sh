@@ -194,4 +194,18 @@ for sw in ours vde2; do
 		grep -v -E '^(debug|plugin|fstp|vxlan)(/|$)' | grep -v -E "$ours_only" > "$T/$sw.paths"
 done
 diff -u "$T/vde2.paths" "$T/ours.paths" || fail "command paths differ (- vde2, + ours)"
+
+say "fstp/showinfo and fstp/print: vde2's lines (ours follow with more)"
+# the same MAC and priority: the same bridge ID; path costs differ by
+# design (802.1D-2004's 20000, vde2's 20000000) and ages by start time
+for sw in ours vde2; do
+	"$VDE" vdecmd "$T/$sw.mgmt" fstp/setfstp 1 || fail "$sw: fstp/setfstp 1"
+	"$VDE" vdecmd "$T/$sw.mgmt" fstp/showinfo | head -n 2 > "$T/$sw.fsi"
+	"$VDE" vdecmd "$T/$sw.mgmt" fstp/print | awk '/^FST DATA |^ \+\+ |^ -- Port /' |
+		sed -E 's/ age [0-9]+ / age AGE /; s/portcost=[0-9]+/portcost=COST/' > "$T/$sw.fsp"
+done
+diff -u "$T/vde2.fsi" "$T/ours.fsi" || fail "fstp/showinfo's first lines differ (- vde2, + ours)"
+grep -q "^ -- Port 0003 tagged=0 portcost=COST role=Designated" "$T/vde2.fsp" ||
+	fail "vde2's fstp/print is not what this test expects: $(cat "$T/vde2.fsp")"
+diff -u "$T/vde2.fsp" "$T/ours.fsp" || fail "fstp/print's vde2 lines differ (- vde2, + ours)"
 exit 0

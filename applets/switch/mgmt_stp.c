@@ -188,6 +188,56 @@ static void print_port(struct mgmt_session *s, const struct stp_port *sp)
 		    (unsigned long long)sp->fwd_transitions);
 }
 
+/* vde2's role names (fstp.c decoderole) */
+static const char *vde2_role(const struct stp_port *sp)
+{
+	if (sp->oper_edge)
+		return "Edge";
+	switch (sp->role) {
+	case ROLE_ROOT: return "Root";
+	case ROLE_ALTERNATE:
+	case ROLE_BACKUP: return "Alternate/Backup";
+	case ROLE_DESIGNATED: return "Designated";
+	default: return "Unknown";
+	}
+}
+
+static void id_colons(struct mgmt_session *s, const char *what, const uint8_t id[8])
+{
+	mgmt_printf(s, " ++ %s %02x:%02x:%02x:%02x:%02x:%02x:%02x:%02x\n", what, id[0], id[1], id[2], id[3],
+		    id[4], id[5], id[6], id[7]);
+}
+
+static void vde2_port(struct mgmt_session *s, const struct port *p, int tagged)
+{
+	mgmt_printf(s, " -- Port %04d tagged=%d portcost=%u role=%s\n", p->index, tagged,
+		    p->stp ? stp_path_cost(p->stp) : 20000, p->stp ? vde2_role(p->stp) : "Unknown");
+}
+
+/* vde2's block for one VLAN (its fstp/print prints one per VLAN; here the
+ * one tree is shown for each), the same lines and numbers' meaning. */
+static void print_vde2_vlan(struct mgmt_session *s, int vid)
+{
+	static const uint8_t none[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	const struct stp_port *rp = stp_br.root_port ? stp_br.root_port->stp : NULL;
+	uint32_t now = sw_now();
+	unsigned age = rp && rp->has_info ? (unsigned)((stp_br.now - rp->info_time) / 1000) : now;
+
+	mgmt_printf(s, "FST DATA VLAN %04d %s %s\n", vid, stp_is_root() ? "ROOTSWITCH" : "",
+		    stp_enabled ? "" : "FSTP IS DISABLED");
+	id_colons(s, "root", stp_br.root.root);
+	id_colons(s, "designated", stp_br.root_port ? stp_br.root.bridge : none);
+	mgmt_printf(s, " ++ rootport %04d cost %u age %u bonusport %04d bonuscost %d\n",
+		    stp_br.root_port ? stp_br.root_port->index : 0, stp_br.root.cost, age,
+		    stp_br.bonus_port, (int)stp_br.bonus);
+	for (int tagged = 0; tagged <= 1; tagged++)
+		for (int i = 0; i <= sw.numports; i++) {
+			const struct port *p = sw.ports[i];
+			if (p && port_active(p) && vlan_egress(p, vid) == tagged)
+				vde2_port(s, p, tagged);
+		}
+}
+
 static int cmd_print(struct mgmt_session *s, char *arg)
 {
 	char *w[1];
@@ -204,6 +254,10 @@ static int cmd_print(struct mgmt_session *s, char *arg)
 		print_port(s, p->stp);
 		return 0;
 	}
+	/* vde2's lines first, for scripts that parse them; ours after */
+	print_vde2_vlan(s, 0); /* VLAN 0 always is, as in vde2 */
+	for (int vid = vlan_next(1); vid > 0 && vid < VLAN_NONE; vid = vlan_next(vid + 1))
+		print_vde2_vlan(s, vid);
 	if (!stp_enabled)
 		mgmt_printf(s, "FSTP=false: every port forwards\n");
 	for (int i = 0; i <= sw.numports; i++)
@@ -223,6 +277,6 @@ const struct mgmt_cmd mgmt_stp_cmds[] = {
 	{ "fstp/setcost", "PORT COST", "path cost 1..200000000 (default 20000)", cmd_setcost, 0 },
 	{ "fstp/bonus", "VLAN PORT COST", "vde2's: path cost of PORT minus COST (one port; VLAN checked only)", cmd_bonus, 0 },
 	{ "fstp/settimers", "HELLO MAXAGE FWDDELAY", "seconds, used while this switch is root", cmd_settimers, 0 },
-	{ "fstp/print", "[PORT]", "role, state, cost, designated root and bridge per port", cmd_print, MGMT_DATA },
+	{ "fstp/print", "[PORT]", "vde2's FST DATA block per VLAN, then role, state, cost, designated root and bridge per port (of PORT: ours only)", cmd_print, MGMT_DATA },
 	{ 0 }
 };
