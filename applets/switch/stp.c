@@ -263,8 +263,8 @@ static void flush_tx(void)
 	FOR_UP(sp) {
 		if (!sp->tx_pending)
 			continue;
-		if (sp->role != ROLE_DESIGNATED || sp->oper_edge)
-			sp->tx_pending = 0; /* only designated ports speak; edges are quiet */
+		if (sp->role != ROLE_DESIGNATED || (sp->oper_edge && !sp->auto_edge))
+			sp->tx_pending = 0; /* only designated ports speak; admin edges are quiet */
 		else if (tx_allowed(sp)) {
 			send_config(sp);
 			sp->tx_pending = 0;
@@ -611,7 +611,12 @@ void stp_receive(struct port *p, const uint8_t *f, size_t len)
 		return;
 	}
 	heard(sp, 1);
-	if (sp->oper_edge) {
+	if (sp->oper_edge && sp->auto_edge) { /* a bridge after all: the tree decides */
+		sp->oper_edge = sp->auto_edge = 0;
+		note("port %d: a bridge answers: no longer an edge port", p->index);
+		if (sp->state == ST_FORWARDING) /* a new bridge forwards here: paths change */
+			topology_change(sp, "a bridge joined");
+	} else if (sp->oper_edge) {
 		sp->oper_edge = 0;
 		log_warn("spanning tree: port %d: BPDU on an edge port: it takes part in the tree from now on", p->index);
 	}
@@ -627,7 +632,12 @@ static void port_start(struct stp_port *sp)
 {
 	sp->next_up = up_list;
 	up_list = sp;
-	sp->oper_edge = sp->admin_edge;
+	/* An end station (a VM, a tap) sends no BPDU: forward at once, as
+	 * vde2 does, until a BPDU says a bridge is there (then the port
+	 * takes part in the tree).  Our BPDU goes out at once too, so a
+	 * bridge on the far side stops being an edge as fast. */
+	sp->oper_edge = 1;
+	sp->auto_edge = !sp->admin_edge;
 	sp->guard = GUARD_NONE; /* a new connection: a new chance */
 	sp->has_info = 0;
 	sp->tc_ack = 0;

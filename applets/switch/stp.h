@@ -85,7 +85,10 @@ struct stp_port {
 	uint8_t prio;        /* port priority 0..240, a multiple of 16 */
 	int admin_edge;      /* fstp/setedge: an end host, forward at once */
 	/* protocol state */
-	int oper_edge;       /* admin_edge until a BPDU arrives */
+	int oper_edge;       /* an edge until a BPDU arrives: admin_edge, or
+				auto_edge (RSTP's automatic edge detection) */
+	int auto_edge;       /* edge because no BPDU was heard yet: it still
+				speaks, so a bridge on the far side hears it */
 	enum stp_role role;
 	enum stp_state state;
 	int has_info;        /* info holds a neighbour's live vector */
