@@ -392,7 +392,8 @@ sys.stdin.readline()
 for s in (a, b):
     s.wait(r"3041 fstp/\+ Port 0001 VLAN 00:00")
     s.wait(r"3041 fstp/\+ Port 0002 VLAN 00:00")
-a.wait(r"3044 fstp/status Port 0001 VLAN 00:00 learning")
+# a new port hears no BPDU yet: an edge, forwarding at once (no
+# listening and learning first, as vde2)
 a.wait(r"3044 fstp/status Port 0001 VLAN 00:00 learning\+forwarding")
 b.wait(r"3044 fstp/status Port 000[12] VLAN 00:00 learning\+forwarding")
 # fstp/bonus VLAN PORT COST (vde2's order): port 2's path is the cheaper now

@@ -191,7 +191,7 @@ static void print_port(struct mgmt_session *s, const struct stp_port *sp)
 /* vde2's role names (fstp.c decoderole) */
 static const char *vde2_role(const struct stp_port *sp)
 {
-	if (sp->oper_edge)
+	if (sp->oper_edge && !sp->auto_edge) /* vde2 knows set edges only */
 		return "Edge";
 	switch (sp->role) {
 	case ROLE_ROOT: return "Root";

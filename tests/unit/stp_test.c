@@ -155,7 +155,8 @@ TEST(stp_alone_is_root)
 	setup();
 	CHECK(stp_is_root());
 	CHECK(role(1) == ROLE_DESIGNATED && role(2) == ROLE_DESIGNATED);
-	CHECK(P[1]->stp->state == ST_LISTENING && !P[1]->forwarding && !P[1]->learning);
+	/* no BPDU heard yet: edge ports, forwarding at once (as vde2) */
+	CHECK(P[1]->stp->oper_edge && P[1]->stp->state == ST_FORWARDING && P[1]->forwarding);
 	teardown();
 }
 
@@ -220,9 +221,13 @@ TEST(stp_own_bpdu_loop_is_backup)
 TEST(stp_off_forwards_everything)
 {
 	setup();
-	CHECK(!P[1]->forwarding);
+	/* two ports hear the same better bridge: one of them blocks */
+	feed(P[2], 1, 0, 1, 0x8001);
+	feed(P[3], 1, 0, 1, 0x8002);
+	CHECK(!P[2]->stp->oper_edge && !P[3]->stp->oper_edge);
+	CHECK(!P[3]->forwarding);
 	stp_set_enabled(0);
-	CHECK(P[1]->forwarding && P[1]->learning && P[2]->forwarding);
+	CHECK(P[1]->forwarding && P[1]->learning && P[2]->forwarding && P[3]->forwarding);
 	stp_set_enabled(1); /* teardown expects it on */
 	teardown();
 }
