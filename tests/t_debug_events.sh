@@ -439,7 +439,9 @@ exec 9>&-
 if [ -x /usr/bin/vde_autolink ]; then
 	say "Debian's vde_autolink on our switch: subscribes to fstp/, makes its link, follows it up and down"
 	start_switch swc "$T/c" -F -M "$T/c.mgmt" --nostdin
-	start_switch swd "$T/d" -F -M "$T/d.mgmt" --nostdin
+	# d the root: it keeps sending hellos to c, so c hears BPDUs (fstp/+)
+	# whichever cable end connects first (a root port's far side is silent)
+	start_switch swd "$T/d" -F -M "$T/d.mgmt" --nostdin --priority 4096
 	bg autolink /usr/bin/vde_autolink -s "$T/c" -S "$T/c.mgmt" -M "$T/al.mgmt"
 	# its console socket comes after "debug/add fstp/+, fstp/-, fstp/status"
 	# succeeded on our switch (it exits when one fails)

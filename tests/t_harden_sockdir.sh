@@ -70,7 +70,8 @@ d=$T/good
 bg good strace -f -o "$T/good.strace" -e trace=chmod,fchmodat,chown,lchown,fchownat,fchmod,fchown \
 	"$VDE" switch -s "$d/" -g "$G" -M "$T/good.mgmt" -p "$T/good.pid" --nostdin
 wait_for test -S "$d/ctl" || fail "switch on $d/ did not start: $(cat "$T/good.log")"
-grep -q "started on $d/ctl " "$T/good.log" || fail "path not tidied: $(grep started "$T/good.log")"
+# the line comes once the start is over, after the socket exists
+wait_for grep -q "started on $d/ctl " "$T/good.log" || fail "path not tidied: $(grep started "$T/good.log")"
 py "$d" <<< 'import sys, vdeclient as vc; vc.bystanders(sys.argv[1])' || fail "switch on $d/ not serving"
 [ "$(stat -c %G "$d")" = "$G" ] && [ "$(stat -c %G "$d/ctl")" = "$G" ] ||
 	fail "-g $G not applied: $(ls -ld "$d" "$d/ctl")"
