@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/util.h"
@@ -521,51 +522,6 @@ static void setup_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-/* -d: the parent waits until the child has opened both ends, so errors
- * still reach the terminal and the exit status, and the pid the switch
- * is told is the daemon's. */
-static int start_daemon(void)
-{
-	int fds[2];
-	pid_t pid;
-	char ok;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		die("pipe:");
-	pid = fork();
-	if (pid < 0)
-		die("fork:");
-	if (pid > 0) {
-		int st;
-		close(fds[1]);
-		if (read(fds[0], &ok, 1) == 1)
-			_exit(0);
-		if (waitpid(pid, &st, 0) == pid && WIFEXITED(st))
-			_exit(WEXITSTATUS(st) ? WEXITSTATUS(st) : 1);
-		_exit(1);
-	}
-	close(fds[0]);
-	setsid();
-	return fds[1];
-}
-
-static void daemon_ready(struct plug *p)
-{
-	int null = open("/dev/null", O_RDWR);
-
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		if (null > 2)
-			close(null);
-	}
-	log_to_syslog();
-	if (write(p->ready_fd, "k", 1) < 0)
-		log_warn("tell the parent we are up:");
-	close(p->ready_fd);
-	p->ready_fd = -1;
-}
 
 /* -l: vdeplug4's START/STOP lines, "START: user NAME IP ADDR". */
 static void log_start_stop(const char *what)
@@ -720,7 +676,10 @@ static int join(struct plug *p)
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout or socket is EPIPE, handled */
 	p->ready_fd = -1;
 	if (c->daemon)
-		p->ready_fd = start_daemon();
+		/* the parent waits until both ends are open: errors still reach
+		 * the terminal and the exit status, and the switch is told the
+		 * daemon's pid */
+		p->ready_fd = daemon_start();
 	if (vep_open(c->nvnl ? c->vnl[0] : "", &c->a[0], &p->ep[0]) < 0)
 		return 1;
 	if (c->nvnl == 2)
@@ -745,7 +704,7 @@ static int join(struct plug *p)
 		return 1;
 	}
 	if (c->daemon)
-		daemon_ready(p);
+		daemon_ready(&p->ready_fd);
 	if (c->log)
 		log_start_stop("START");
 	setup_signals();

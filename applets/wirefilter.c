@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "applets/wirefilter.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/request.h"
@@ -803,49 +804,6 @@ static void setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* --daemon: the parent waits until both sides and the console are
- * open, so their errors reach the terminal and the exit status. */
-static int start_daemon(void)
-{
-	int fds[2], st;
-	pid_t pid;
-	char ok;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		die("pipe:");
-	pid = fork();
-	if (pid < 0)
-		die("fork:");
-	if (pid > 0) {
-		close(fds[1]);
-		if (read(fds[0], &ok, 1) == 1)
-			_exit(0);
-		if (waitpid(pid, &st, 0) == pid && WIFEXITED(st))
-			_exit(WEXITSTATUS(st) ? WEXITSTATUS(st) : 1);
-		_exit(1);
-	}
-	close(fds[0]);
-	setsid();
-	return fds[1];
-}
-
-static void daemon_ready(struct wfl *w)
-{
-	int null = open("/dev/null", O_RDWR);
-
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		if (null > 2)
-			close(null);
-	}
-	log_to_syslog();
-	if (write(w->ready_fd, "k", 1) < 0)
-		log_warn("tell the parent we are up:");
-	close(w->ready_fd);
-	w->ready_fd = -1;
-}
 
 static void cleanup(struct wfl *w)
 {
@@ -867,7 +825,8 @@ static int start(struct wfl *w)
 	int stdin_free;
 
 	if (c->daemon)
-		w->ready_fd = start_daemon();
+		/* the parent waits until both sides and the console are open */
+		w->ready_fd = daemon_start();
 	if (open_sides(w) < 0)
 		return 1;
 	w->wire = (struct wf_wire){ &w->im, w->ndirs };
@@ -887,7 +846,7 @@ static int start(struct wfl *w)
 			se->is_stdin = 1;
 	}
 	if (c->daemon)
-		daemon_ready(w);
+		daemon_ready(&w->ready_fd);
 	return 0;
 }
 
