@@ -46,6 +46,7 @@ struct vx {
 	socklen_t remotelen[VX_REMOTES_MAX];
 	int nremotes;
 	in_port_t port;                 /* network order */
+	long hashsize, expire, rcvbuf;  /* the options, checked */
 	struct vxlan_table tab;
 	uint64_t rx, tx, floods, bad, other_vni, csums, oversize;
 	/* srcport=LO-HI: frames leave from one of these sockets, bound to
@@ -94,9 +95,9 @@ static int vx_config(const char *name, const struct vnl *v, struct vx *x, int *i
 	x->vni = (uint32_t)vx_num_opt(name, v, "vni", 1, 0, VXLAN_VNI_MAX, &err);
 	x->port = htons((uint16_t)vx_num_opt(name, v, "port", 4789, 1, 65535, &err));
 	*ttl = (int)vx_num_opt(name, v, "ttl", 1, 0, 255, &err);
-	vx_num_opt(name, v, "hashsize", 1024, 1, 1 << 20, &err);
-	vx_num_opt(name, v, "expiretime", 128, 1, 1 << 24, &err);
-	vx_num_opt(name, v, "rcvbuf", 0, 0, 1 << 30, &err);
+	x->hashsize = vx_num_opt(name, v, "hashsize", 1024, 1, 1 << 20, &err);
+	x->expire = vx_num_opt(name, v, "expiretime", 128, 1, 1 << 24, &err);
+	x->rcvbuf = vx_num_opt(name, v, "rcvbuf", 0, 0, 1 << 30, &err);
 	if (err)
 		return -1;
 	const char *sp = vnl_get(v, "srcport");
@@ -217,18 +218,13 @@ static int vx_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 	struct sockaddr_storage local;
 	socklen_t locallen;
 	int ifindex, ttl, tiny = 1, fd;
-	long rcvbuf, hashsize, expire;
-	int err = 0;
 
 	(void)a;
 	for (int i = 0; i < VX_SRC_SOCKETS; i++)
 		x->srcfd[i] = -1;
 	if (vx_config(e->name, v, x, &ifindex, &ttl, &local, &locallen) < 0)
 		return -1;
-	hashsize = vx_num_opt(e->name, v, "hashsize", 1024, 1, 1 << 20, &err);
-	expire = vx_num_opt(e->name, v, "expiretime", 128, 1, 1 << 24, &err);
-	rcvbuf = vx_num_opt(e->name, v, "rcvbuf", 0, 0, 1 << 30, &err);
-	if (vxlan_table_init(&x->tab, (size_t)hashsize, (unsigned)(expire * 1000)) < 0) {
+	if (vxlan_table_init(&x->tab, (size_t)x->hashsize, (unsigned)(x->expire * 1000)) < 0) {
 		log_err("%s: out of memory", e->name);
 		return -1;
 	}
@@ -241,8 +237,8 @@ static int vx_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 	if ((fd = vx_socket(e, x, &local, locallen, ttl, ifindex)) < 0)
 		goto fail;
 	e->fd_in = e->fd_out = fd;
-	if (rcvbuf)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (x->rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &x->rcvbuf, sizeof(x->rcvbuf));
 	if (x->have_group && vx_is_multicast(&x->group) && vx_join_group(e->name, &x->group, fd, ifindex, ttl, 0) < 0)
 		goto fail;
 	if (x->srchi) { /* send-only sockets: their input is never read */
