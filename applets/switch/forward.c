@@ -10,6 +10,7 @@
  */
 #include "forward.h"
 #include "mactable.h"
+#include "observe.h"
 #include "port.h"
 #include "stp.h"
 #include "sw.h"
@@ -129,6 +130,12 @@ void forward_frame(struct port *in, uint8_t *f, size_t len, const struct vnet_hd
 	if (vhin) { /* a private copy: tagging shifts its offsets */
 		vhcopy = *vhin;
 		vh = &vhcopy;
+	}
+	if (in->obs) /* capture, mirrors: the frame as it came */
+		observe_frame(in, OBS_IN, f, len, vhin);
+	if (in->monitor) { /* a mirror's target sends nothing into the switch */
+		in->drops++;
+		return;
 	}
 	if (len < ETH_MIN_FRAME) { /* pad runts like vde2 >= 2.3.3 */
 		memset(f + len, 0, ETH_MIN_FRAME - len);

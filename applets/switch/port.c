@@ -6,6 +6,7 @@
 #include "debug.h"
 #include "ep.h"
 #include "mactable.h"
+#include "observe.h"
 #include "stp.h"
 #include "common/proto.h"
 #include "common/log.h"
@@ -33,6 +34,7 @@ void ports_free(void)
 	for (int i = 0; i <= sw.numports; i++)
 		if (sw.ports[i]) {
 			stp_port_free(sw.ports[i]);
+			observe_port_gone(sw.ports[i]);
 			free(sw.ports[i]->tagged);
 			free(sw.ports[i]);
 		}
@@ -106,6 +108,7 @@ int port_remove(int index)
 	}
 	mac_flush_port(index);
 	stp_port_free(p);
+	observe_port_gone(p);
 	free(p->tagged);
 	free(p);
 	sw.ports[index] = NULL;

@@ -12,6 +12,7 @@
 
 struct endpoint;
 struct stp_port;
+struct obs_list;
 
 struct port {
 	int index;
@@ -30,6 +31,9 @@ struct port {
 	/* spanning tree (stp.c) decides these; both 1 while STP is off */
 	unsigned char forwarding, learning;
 	struct stp_port *stp;
+	struct obs_list *obs;  /* who watches this port (observe.c), or NULL */
+	unsigned char monitor; /* a mirror's target (mirror.c): it only
+				  receives the copies, it is not a switch port */
 	/* counters */
 	uint64_t in_pkts, in_bytes, out_pkts, out_bytes, drops;
 };

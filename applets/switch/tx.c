@@ -8,6 +8,7 @@
 #include "tx.h"
 #include "ep.h"
 #include "gro.h"
+#include "observe.h"
 #include "offload.h"
 #include "port.h"
 #include "sw.h"
@@ -386,16 +387,30 @@ static int send_offload(struct endpoint *ep, const uint8_t *f, size_t len, const
 
 void tx_port(struct port *p, const uint8_t *f, size_t len, size_t pad, const struct vnet_hdr *vh)
 {
-	if (!p->forwarding) /* blocked by the spanning tree */
+	if (!p->forwarding || p->monitor) /* blocked by the spanning tree, or a mirror's */
 		return;
+	if (p->obs)
+		observe_frame(p, OBS_OUT, f, len, vh);
 	p->out_pkts++;
 	p->out_bytes += len;
 	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
 		send_offload(ep, f, ep->raw_runts ? len - pad : len, vh); /* zeros add nothing to a checksum */
 }
 
+void tx_port_copy(struct port *p, const uint8_t *f, size_t len, const struct vnet_hdr *vh)
+{
+	p->out_pkts++;
+	p->out_bytes += len;
+	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
+		send_offload(ep, f, len, vh);
+}
+
 void tx_port_own(struct port *p, const uint8_t *f, size_t len)
 {
+	if (p->monitor)
+		return;
+	if (p->obs)
+		observe_frame(p, OBS_OUT, f, len, NULL);
 	p->out_pkts++;
 	p->out_bytes += len;
 	for (struct endpoint *ep = p->eps; ep; ep = ep->next)
