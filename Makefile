@@ -119,8 +119,13 @@ GEN_SRCS := tests/bench/vdegen.c common/request.c common/log.c common/util.c
 build/vdegen: $(GEN_SRCS) $(HDRS)
 	@mkdir -p build
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(GEN_SRCS)
+# many idle endpoints from one process, for the scale rows
+MANY_SRCS := tests/bench/vdemany.c common/request.c common/log.c common/util.c
+build/vdemany: $(MANY_SRCS) $(HDRS)
+	@mkdir -p build
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MANY_SRCS)
 
-bench: all build/vdegen
+bench: all build/vdegen build/vdemany
 	./tests/bench/run
 
 fuzz:

@@ -20,18 +20,21 @@
 	X("dpipe", dpipe_main, dpipe_help, 1)                            \
 	X("vde_plug", plug_main, plug_help, 1)                           \
 	X("vde_plug2tap", plug2tap_main, plug2tap_help, 1)               \
+	X("vde_capture", capture_main, capture_help, 1)                  \
 	X("vde_switch", switch_main, switch_help, 1)                     \
 	X("vdecmd", console_main, console_help, 1)                       \
 	X("wirefilter", wirefilter_main, wirefilter_help, 1)
 
 /* Other spellings that reach the same applet, never installed. */
 #define ALIASES(X)                                                       \
+	X("capture", capture_main, capture_help, 0)                      \
 	X("console", console_main, console_help, 0)                      \
 	X("plug", plug_main, plug_help, 0)                               \
 	X("switch", switch_main, switch_help, 0)                         \
 	X("vde-plug", plug_main, plug_help, 0)                           \
 	X("vde-switch", switch_main, switch_help, 0)                     \
-	X("vde_console", console_main, console_help, 0)
+	X("vde_console", console_main, console_help, 0)                  \
+	X("vdecapture", capture_main, capture_help, 0)
 
 #define DECLARE(name, fn, help, inst) int fn(int, char **); extern const char help[];
 APPLETS(DECLARE)

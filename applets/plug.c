@@ -680,6 +680,11 @@ static int join(struct plug *p)
 		 * the terminal and the exit status, and the switch is told the
 		 * daemon's pid */
 		p->ready_fd = daemon_start();
+	/* Blocked from here (but in ppoll): opening an end leaves names in
+	 * the file system (our data socket in a switch's directory until it
+	 * answers, ptp://PATH+), and a "kill" right after the start must
+	 * still find them removed.  Children we fork unblock them. */
+	setup_signals();
 	if (vep_open(c->nvnl ? c->vnl[0] : "", &c->a[0], &p->ep[0]) < 0)
 		return 1;
 	if (c->nvnl == 2)
@@ -707,7 +712,6 @@ static int join(struct plug *p)
 		daemon_ready(&p->ready_fd);
 	if (c->log)
 		log_start_stop("START");
-	setup_signals();
 
 	run(p);
 

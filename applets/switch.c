@@ -1,16 +1,22 @@
 /* switch.c - vde_switch: options parsed into the switch instance (sw.h),
  * start and exit of its parts in order, the event loop.  The parts live
  * in applets/switch/; sw.h says which file a frame passes through. */
+#include "applets/switch/capture.h"
 #include "applets/switch/connect.h"
 #include "applets/switch/ctlsock.h"
 #include "applets/switch/debug.h"
 #include "applets/switch/endpoint.h"
 #include "applets/switch/mactable.h"
+#include "applets/switch/forward.h"
 #include "applets/switch/mgmt.h"
+#include "applets/switch/mirror.h"
+#include "applets/switch/observe.h"
 #include "applets/switch/port.h"
+#include "applets/switch/portimpair.h"
 #include "applets/switch/qemu.h"
 #include "applets/switch/stp.h"
 #include "applets/switch/sw.h"
+#include "applets/switch/tx.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -56,6 +62,12 @@ const char switch_help[] =
 	"                         is given (repeatable)\n"
 	"      --qemu-dgram PATH  a unix datagram socket for QEMU's -netdev dgram: each\n"
 	"                         sender a port (raw frames), gone after 300 s silent\n"
+	"      --mirror SRC:DST[:in|out|both]  port DST gets a copy of what port SRC\n"
+	"                         receives (in), sends (out) or both (default); DST\n"
+	"                         becomes a monitor: nothing it sends is forwarded,\n"
+	"                         nothing else is sent to it.  The ports are made if\n"
+	"                         need be (DST not for automatic use) (repeatable).\n"
+	"                         Console: port/mirror, port/unmirror\n"
 	"  -x, --hub              hub: repeat every frame to every port\n"
 	"  -F, --stp, --fstp      spanning tree (IEEE 802.1D): loops of cables are cut;\n"
 	"                         a new port forwards at once until a BPDU arrives\n"
@@ -83,14 +95,23 @@ const char switch_help[] =
 	"      --macexpire SECS   forget a station unseen for SECS (default 100)\n"
 	"      --macaddr MAC      the switch's own address\n"
 	"      --maxframe N       largest frame forwarded, 60..9234 (default 9234)\n"
-	"      --queue BYTES      output queue per endpoint (default 524288)\n"
+	"      --queue BYTES      output queue per endpoint, at most (default 2097152;\n"
+	"                         it grows from 64 KiB as a backlog needs)\n"
 	"      --queue-total BYTES  all output queues together (default 134217728);\n"
 	"                         one user's endpoints get at most half of it\n"
 	"      --user-ports N     ports one user may hold (default: half of -n; 0: no\n"
 	"                         limit); root and the switch's owner have no quota\n"
 	"      --user-endpoints N  endpoints one user may hold (default: a quarter of\n"
 	"                         the file descriptors left to clients; 0: no limit)\n"
-	"      --nooffload        taps without TCP segmentation offload\n"
+	"      --nooffload        taps without TCP segmentation offload, and cables to\n"
+	"                         our own switches (--port vde://, and clients that\n"
+	"                         offer it) without super-frames\n"
+	"      --capture FILE|-   record every port's frames, in and out, into FILE\n"
+	"                         (pcapng; created with -m's mode, never over an\n"
+	"                         existing file or symlink) or stdout (with --nostdin\n"
+	"                         or -d); console capture/start, capture/stop,\n"
+	"                         capture/print do it at run time\n"
+	"      --capture-pcap     classic pcap instead of pcapng for --capture\n"
 	"  -v, --version          print the version\n"
 	"Single-dash long options work too (-sock, -tap, -hub, -daemon), as in vde2.\n"
 	"The soft limit on open files is raised to the hard limit at start; the last\n"
@@ -108,6 +129,7 @@ enum {
 	OPT_DIRMODE = 256, OPT_MGMTMODE, OPT_MGMTGROUP, OPT_NOSTDIN, OPT_HASHSIZE,
 	OPT_MACADDR, OPT_MAXFRAME, OPT_QUEUE, OPT_PRIORITY, OPT_NOOFFLOAD, OPT_PORT, OPT_MACEXPIRE, OPT_QUEUE_TOTAL,
 	OPT_USER_PORTS, OPT_USER_ENDPOINTS, OPT_MGMTSESSIONS, OPT_QEMU_STREAM, OPT_QEMU_DGRAM,
+	OPT_CAPTURE, OPT_CAPTURE_PCAP, OPT_MIRROR,
 };
 
 static const struct option longopts[] = {
@@ -118,6 +140,7 @@ static const struct option longopts[] = {
 	{ "port", required_argument, 0, OPT_PORT },
 	{ "qemu-stream", required_argument, 0, OPT_QEMU_STREAM },
 	{ "qemu-dgram", required_argument, 0, OPT_QEMU_DGRAM },
+	{ "mirror", required_argument, 0, OPT_MIRROR },
 	{ "hub", no_argument, 0, 'x' },
 	{ "stp", no_argument, 0, 'F' },
 	{ "fstp", no_argument, 0, 'F' },
@@ -145,6 +168,8 @@ static const struct option longopts[] = {
 	{ "user-ports", required_argument, 0, OPT_USER_PORTS },
 	{ "user-endpoints", required_argument, 0, OPT_USER_ENDPOINTS },
 	{ "nooffload", no_argument, 0, OPT_NOOFFLOAD },
+	{ "capture", required_argument, 0, OPT_CAPTURE },
+	{ "capture-pcap", no_argument, 0, OPT_CAPTURE_PCAP },
 	{ "version", no_argument, 0, 'v' },
 	{ "help", no_argument, 0, 'h' },
 	{ 0, 0, 0, 0 },
@@ -157,9 +182,13 @@ struct switch_opts {
 	char **qstreams; /* --qemu-stream, paths settled */
 	int nqstreams;
 	char *qdgram;
+	struct mirror_opt { int src, dst, dirs; } *mirrors; /* --mirror */
+	int nmirrors;
 	int numports, daemon, nostdin;
 	int stp;
 	const char *pidfile, *mgmt, *rcfile;
+	const char *capture;  /* --capture FILE or "-" */
+	int capture_pcap;
 	mode_t mgmtmode;
 	gid_t mgmtgid;
 	int mode_set, dirmode_set;
@@ -191,6 +220,55 @@ static gid_t group_arg(const char *opt, const char *s)
 
 static char *settled(const char *opt, const char *path);
 
+/* --mirror SRC:DST[:in|out|both] */
+static void add_mirror(struct switch_opts *o, const char *arg)
+{
+	struct mirror_opt *m = &o->mirrors[o->nmirrors++];
+	char buf[64], *src = buf, *dst, *dir;
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf) || !(dst = strchr(buf, ':')))
+		usage_error("--mirror: '%s' is not SRC:DST[:in|out|both]", arg);
+	*dst++ = 0;
+	if ((dir = strchr(dst, ':')))
+		*dir++ = 0;
+	else
+		dir = "both";
+	m->src = (int)num_arg("--mirror", src, 0, 65535);
+	m->dst = (int)num_arg("--mirror", dst, 0, 65535);
+	m->dirs = !strcmp(dir, "in") ? OBS_IN : !strcmp(dir, "out") ? OBS_OUT : !strcmp(dir, "both") ? OBS_BOTH : 0;
+	if (!m->dirs)
+		usage_error("--mirror: '%s': the direction is in, out or both", arg);
+}
+
+/* After the ports of --port: make the mirrors' ports where needed. */
+static int start_mirrors(const struct switch_opts *o)
+{
+	char why[128];
+
+	for (int i = 0; i < o->nmirrors; i++) {
+		const struct mirror_opt *m = &o->mirrors[i];
+		if (m->src > sw.numports || m->dst > sw.numports) {
+			log_err("--mirror %d:%d: the switch has ports 0..%d (-n)", m->src, m->dst, sw.numports);
+			return -1;
+		}
+		if (!port_get(m->src))
+			port_create(m->src, 1);
+		if (!port_get(m->dst))
+			port_create(m->dst, 0);
+		int err = mirror_add(m->src, m->dst, m->dirs, why, sizeof(why));
+		if (err) {
+			log_err("--mirror %d:%d: %s", m->src, m->dst, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A port's bad wire lets frames go (portimpair.c): in, on to
+ * forwarding; out, to the port's endpoints. */
+static void wire_in(struct port *p, uint8_t *f, size_t len) { forward_frame(p, f, len, NULL); }
+static void wire_out(struct port *p, uint8_t *f, size_t len) { tx_port_copy(p, f, len, NULL); }
+
 /* One more network to keep on a port; argc bounds how many there are. */
 static void add_port(struct switch_opts *o, const char *prefix, const char *vnl)
 {
@@ -208,13 +286,15 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 	int c;
 
 	if (!(o->vnls = calloc((size_t)argc + 1, sizeof(*o->vnls))) ||
-	    !(o->qstreams = calloc((size_t)argc + 1, sizeof(*o->qstreams))))
+	    !(o->qstreams = calloc((size_t)argc + 1, sizeof(*o->qstreams))) ||
+	    !(o->mirrors = calloc((size_t)argc + 1, sizeof(*o->mirrors))))
 		die("out of memory");
 	while ((c = getopt_long_only(argc, argv, "s:t:xn:m:g:dp:M:f:vhFD:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->sock = optarg; break;
 		case 't': add_port(o, "tap://", optarg); break;
 		case OPT_PORT: add_port(o, "", optarg); break;
+		case OPT_MIRROR: add_mirror(o, optarg); break;
 		case OPT_QEMU_STREAM:
 			/* a path (settled like -M) or [HOST:]PORT */
 			o->qstreams[o->nqstreams++] = strchr(optarg, '/') ? settled("--qemu-stream", optarg)
@@ -251,6 +331,8 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 		case OPT_USER_PORTS: sw.user_ports = (int)num_arg("--user-ports", optarg, 0, 65535); break;
 		case OPT_USER_ENDPOINTS: sw.user_endpoints = (int)num_arg("--user-endpoints", optarg, 0, INT_MAX); break;
 		case OPT_NOOFFLOAD: sw.offload = sw.gro = 0; break;
+		case OPT_CAPTURE: o->capture = optarg; break;
+		case OPT_CAPTURE_PCAP: o->capture_pcap = 1; break;
 		case 'v': printf("vde_switch (vde) " VDE_VERSION "\n"); exit(0);
 		case 'h': fputs(switch_help, stdout); exit(0);
 		case 'F': o->stp = 1; break;
@@ -260,6 +342,8 @@ static void parse_args(int argc, char **argv, struct switch_opts *o)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->capture && strcmp(o->capture, "-") == 0 && !o->daemon && !o->nostdin)
+		usage_error("--capture -: stdout is the console's; add --nostdin");
 	for (int i = 0; i < o->nvnls; i++)
 		if (strncmp(o->vnls[i], "stdio:", 6) == 0 && !o->daemon && !o->nostdin)
 			usage_error("--port %s: stdin is the console; add --nostdin", o->vnls[i]);
@@ -409,6 +493,34 @@ static int open_ports(const struct switch_opts *o)
 	return 0;
 }
 
+/* --capture: FILE made as we are, or our own description of stdout (a
+ * pipe or terminal: O_NONBLOCK must not reach the shell sharing it). */
+static int open_capture(const struct switch_opts *o)
+{
+	struct capture_opts co = { .format = o->capture_pcap ? PCAP_CLASSIC : PCAP_NG,
+				   .snaplen = PCAP_SNAPLEN_DEFAULT };
+	struct stat st;
+	int fd = -1, err;
+
+	if (strcmp(o->capture, "-") != 0) {
+		if ((err = capture_create(o->capture, sw.mode, &fd))) {
+			log_err("--capture %s: %s", o->capture, strerror(err));
+			return -1;
+		}
+	} else if (fstat(STDOUT_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
+		fd = open("/proc/self/fd/1", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	}
+	if (fd < 0 && (fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) < 0) {
+		log_err("--capture -: stdout:");
+		return -1;
+	}
+	if ((err = capture_start(fd, strcmp(o->capture, "-") ? o->capture : "stdout", &co))) {
+		log_err("--capture %s: %s", o->capture, strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
 /* -daemon: the parent returns only once the child is serving (exit 0)
  * or has failed (exit 1, its messages on our stderr), so a pidfile or
  * -M socket that cannot be made is a visible failure (daemon(3) would
@@ -495,12 +607,14 @@ static int start(struct switch_opts *o, const char *pidfile, const char *mgmt, i
 		return -1;
 	if (ctlsock_init() < 0)
 		return -1;
-	if (open_ports(o) < 0)
+	if (open_ports(o) < 0 || start_mirrors(o) < 0)
 		return -1;
 	for (int i = 0; i < o->nqstreams; i++)
 		if (qemu_stream_listen(o->qstreams[i]) < 0)
 			return -1;
 	if (o->qdgram && qemu_dgram_open(o->qdgram) < 0)
+		return -1;
+	if (o->capture && open_capture(o) < 0)
 		return -1;
 	if (o->daemon && daemonize() < 0)
 		return -1;
@@ -535,6 +649,7 @@ int switch_main(int argc, char **argv)
 		mgmt = settled("--mgmt", o.mgmt);
 	if (loop_init() < 0 || setup_signals() < 0 || ports_init(o.numports) < 0 || mac_init(64) < 0)
 		die("cannot initialise");
+	portimpair_init(wire_in, wire_out);
 
 	rc = start(&o, pidfile, mgmt, &pidfd);
 	if (rc >= 0)
@@ -545,6 +660,7 @@ int switch_main(int argc, char **argv)
 		loop_run(500, tick);
 	}
 	mgmt_cleanup();
+	capture_cleanup();
 	close_all_endpoints();
 	ctlsock_cleanup();
 	if (pidfd >= 0) {
@@ -560,8 +676,10 @@ int switch_main(int argc, char **argv)
 		free(o.qstreams[i]);
 	free(o.qstreams);
 	free(o.qdgram);
+	free(o.mirrors);
 	ep_free_buffers();
-	ep_tap_free();
+	mirror_free();
+	portimpair_free();
 	ports_free();
 	mac_free();
 	loop_done();

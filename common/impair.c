@@ -514,6 +514,16 @@ static size_t capacity(struct impair *im, int dir)
 	return IMPAIR_QUEUE_MAX;
 }
 
+int impair_dir_active(const struct impair *im, int dir)
+{
+	if (im->nnodes > 1)
+		return 1;
+	for (int k = 0; k < IMP_NKEYS; k++)
+		if (vmax(im, k, dir) > 0)
+			return 1;
+	return 0;
+}
+
 int impair_offer(struct impair *im, int dir, const void *frame, size_t len, uint64_t now)
 {
 	struct impair_dir *d = &im->d[dir];

@@ -114,6 +114,9 @@ int impair_set_kv(struct impair *im, const char *kv, char *why, size_t whylen);
 void impair_set_fifo(struct impair *im, int fifo);
 
 /* ---- the frames ---- */
+/* Does anything (a value in the current node, a Markov chain, nofifo)
+ * act on dir?  A wire that does nothing can be bypassed. */
+int impair_dir_active(const struct impair *im, int dir);
 /* Decide a frame's fate and queue what survives; returns the copies
  * queued (0: lost or dropped). */
 int impair_offer(struct impair *im, int dir, const void *frame, size_t len, uint64_t now);

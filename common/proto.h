@@ -46,6 +46,23 @@ struct vde_request_v1 {
 #define VDE_DESCR_MAX 128    /* what clients put in the description */
 #define VDE_REPLY_LEN ((int)sizeof(struct sockaddr_un)) /* 110 */
 
+/* Ours: what a client can do beyond vde2, offered after the NUL that
+ * ends a request's description (vde2 reads the request in one read of
+ * at most 256 bytes and takes the description up to its NUL, so it
+ * never sees this).  A switch of ours that grants any of it answers
+ * with the same 8 bytes after the 110-byte reply, in the same write;
+ * to anyone who did not ask it sends the plain reply.  Little-endian
+ * like the request. */
+struct vde_ext {
+	uint32_t magic; /* VDE_EXT_MAGIC */
+	uint32_t flags; /* VDE_EXT_* */
+} __attribute__((packed));
+#define VDE_EXT_MAGIC 0x78656476u /* "vdex" */
+/* Every datagram, both ways, begins with a struct vnet_hdr (below), and
+ * frames may be offloaded super-frames of up to VNET_MAX_FRAME bytes:
+ * a cable between two of our switches carries TSO frames whole. */
+#define VDE_EXT_VNET 1u
+
 /* Stream framing: 2-byte big-endian length, then the frame. */
 #define VDE_STREAM_HDR 2
 #define VDE_STREAM_MAX_VDE2 1521 /* what vde2/VDE1 receivers accept */
@@ -154,11 +171,63 @@ struct bpdu_config {
 #define BPDU_RST_LEN 36
 #define BPDU_TIME_UNIT 256 /* per second */
 
+/* ---- Captures (pcap.c): pcapng blocks and classic pcap, written in
+ * the host's byte order (readers take it from the magic) ----
+ * A pcapng block: type, total length, body padded to 4, options
+ * (code, length, value padded to 4; code 0 ends them), total length
+ * again. */
+#define PCAPNG_SHB 0x0a0d0d0au
+#define PCAPNG_IDB 1u
+#define PCAPNG_EPB 6u
+#define PCAPNG_BYTE_ORDER_MAGIC 0x1a2b3c4du
+#define PCAPNG_OPT_END 0
+#define PCAPNG_OPT_IF_NAME 2   /* IDB: the interface's name */
+#define PCAPNG_OPT_EPB_FLAGS 2 /* EPB: 32 bits, bits 0-1 direction */
+#define PCAPNG_FLAG_INBOUND 1u
+#define PCAPNG_FLAG_OUTBOUND 2u
+#define PCAP_LINKTYPE_ETHERNET 1
+#define PCAP_MAGIC_USEC 0xa1b2c3d4u
+
+struct pcapng_block_hdr {
+	uint32_t type;
+	uint32_t total_len;
+};
+struct pcapng_shb {            /* after the block header */
+	uint32_t magic;
+	uint16_t major, minor; /* 1.0 */
+	int64_t section_len;   /* -1: not given */
+} __attribute__((packed));
+struct pcapng_idb {
+	uint16_t linktype;
+	uint16_t reserved;
+	uint32_t snaplen;
+};
+struct pcapng_epb {
+	uint32_t ifid;
+	uint32_t ts_high, ts_low; /* microseconds since 1970 (if_tsresol 6) */
+	uint32_t caplen, origlen;
+};
+struct pcapng_opt {
+	uint16_t code, len;
+};
+struct pcap_file_hdr {
+	uint32_t magic;
+	uint16_t major, minor; /* 2.4 */
+	int32_t thiszone;
+	uint32_t sigfigs, snaplen, linktype;
+};
+struct pcap_rec_hdr {
+	uint32_t ts_sec, ts_usec, caplen, origlen;
+};
+
 _Static_assert(sizeof(struct vnet_hdr) == 10, "virtio_net_hdr is 10 bytes");
 _Static_assert(sizeof(struct bpdu_hdr) == BPDU_TCN_LEN, "TCN BPDU");
 _Static_assert(sizeof(struct bpdu_config) == BPDU_CONFIG_LEN, "configuration BPDU");
 _Static_assert(sizeof(struct sockaddr_un) == 110, "sockaddr_un must be 110 bytes");
 _Static_assert(sizeof(struct vde_request_v3) == 122, "v3 request header");
 _Static_assert(sizeof(struct vde_request_v1) == 124, "v1 request header");
+
+_Static_assert(sizeof(struct pcapng_shb) == 16, "pcapng SHB body");
+_Static_assert(sizeof(struct pcap_file_hdr) == 24, "pcap file header");
 
 #endif

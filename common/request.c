@@ -73,6 +73,11 @@ enum req_status req_parse(const void *buf, size_t len, struct vde_req *out)
 		out->descr[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
 	}
 	out->descr[i] = 0;
+	/* Ours: an offer after the description's NUL. */
+	out->ext = 0;
+	if (i < n && len - (hdr + i + 1) >= sizeof(struct vde_ext) &&
+	    get_le32(p + hdr + i + 1) == VDE_EXT_MAGIC)
+		out->ext = get_le32(p + hdr + i + 5);
 	return REQ_OK;
 }
 
@@ -92,18 +97,44 @@ const char *req_strerror(enum req_status st)
 size_t req_build(void *buf, unsigned int kind, unsigned int port,
 		 const struct sockaddr_un *addr, const char *descr)
 {
+	return req_build_ext(buf, kind, port, addr, descr, 0);
+}
+
+size_t req_build_ext(void *buf, unsigned int kind, unsigned int port,
+		     const struct sockaddr_un *addr, const char *descr, unsigned ext)
+{
+	const size_t room = VDE_REQ_MAX - VDE_REQ_V3_LEN - 1 - sizeof(struct vde_ext);
 	uint8_t *p = buf;
 	size_t n = descr ? strlen(descr) : 0;
 
 	if (n > VDE_DESCR_MAX)
 		n = VDE_DESCR_MAX;
+	if (ext && n > room)
+		n = room;
+	if (ext) {
+		p[VDE_REQ_V3_LEN + n] = 0;
+		put_le32(p + VDE_REQ_V3_LEN + n + 1, VDE_EXT_MAGIC);
+		put_le32(p + VDE_REQ_V3_LEN + n + 5, ext);
+	}
 	put_le32(p, VDE_SWITCH_MAGIC);
 	put_le32(p + 4, VDE_REQ_VERSION);
 	put_le32(p + 8, (kind & 0xff) | (port << 8));
 	memcpy(p + 12, addr, sizeof(*addr));
 	if (n)
 		memcpy(p + VDE_REQ_V3_LEN, descr, n);
-	return VDE_REQ_V3_LEN + n;
+	return VDE_REQ_V3_LEN + n + (ext ? 1 + sizeof(struct vde_ext) : 0);
+}
+
+size_t req_reply_build(void *buf, const struct sockaddr_un *sa, unsigned grant)
+{
+	uint8_t *p = buf;
+
+	memcpy(p, sa, sizeof(*sa));
+	if (!grant)
+		return sizeof(*sa);
+	put_le32(p + sizeof(*sa), VDE_EXT_MAGIC);
+	put_le32(p + sizeof(*sa) + 4, grant);
+	return sizeof(*sa) + sizeof(struct vde_ext);
 }
 
 /* ---- client side ---- */
@@ -302,11 +333,20 @@ static void make_descr(char *out, size_t size, const char *descr)
 	}
 }
 
-static ssize_t recv_reply(int fd, struct sockaddr_un *reply, int timeout_ms)
+/* The reply, and the ext a switch of ours sends in the same write (one
+ * recv takes both: a stream socket hands over one write whole when the
+ * buffer has room). */
+struct reply_ext {
+	struct sockaddr_un sa;
+	struct vde_ext ext; /* packed: right after the 110 bytes */
+};
+_Static_assert(sizeof(struct reply_ext) == VDE_REPLY_LEN + sizeof(struct vde_ext), "reply + ext");
+
+static ssize_t recv_reply(int fd, struct reply_ext *reply, int timeout_ms)
 {
 	size_t got = 0;
 
-	while (got < sizeof(*reply)) {
+	while (got < sizeof(reply->sa)) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int r = poll(&pfd, 1, timeout_ms);
 		if (r < 0 && errno == EINTR)
@@ -330,7 +370,8 @@ int vde_open(const struct vde_open_opts *o, int *ctlp, int *datap)
 	char ctl[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
 	char descr[VDE_DESCR_MAX + 1];
 	uint8_t req[VDE_REQ_MAX];
-	struct sockaddr_un ctl_sa, me, reply;
+	struct sockaddr_un ctl_sa, me;
+	struct reply_ext reply;
 	struct perm perm;
 	int ctlfd = -1, datafd = -1;
 	ssize_t n;
@@ -361,8 +402,8 @@ int vde_open(const struct vde_open_opts *o, int *ctlp, int *datap)
 		goto fail_unlink;
 	}
 	make_descr(descr, sizeof(descr), o->descr);
-	len = req_build(req, o->port == VDE_PORT0 ? VDE_REQ_NEW_PORT0 : VDE_REQ_NEW_CONTROL,
-			o->port > 0 ? (unsigned int)o->port : 0, &me, descr);
+	len = req_build_ext(req, o->port == VDE_PORT0 ? VDE_REQ_NEW_PORT0 : VDE_REQ_NEW_CONTROL,
+			    o->port > 0 ? (unsigned int)o->port : 0, &me, descr, o->ext);
 	if (write_all(ctlfd, req, len) < 0) {
 		log_err("send request to %s:", ctl);
 		goto fail_unlink;
@@ -372,7 +413,7 @@ int vde_open(const struct vde_open_opts *o, int *ctlp, int *datap)
 		log_err("no reply from switch %s:", ctl);
 		goto fail_unlink;
 	}
-	if (n < (ssize_t)sizeof(reply)) {
+	if (n < (ssize_t)sizeof(reply.sa)) {
 		if (o->port)
 			log_err("switch %s refused port %d (busy with another user, out of range, or not permitted)",
 				ctl, o->port == VDE_PORT0 ? 0 : o->port);
@@ -380,8 +421,11 @@ int vde_open(const struct vde_open_opts *o, int *ctlp, int *datap)
 			log_err("switch %s refused the connection (no free port, or permission denied)", ctl);
 		goto fail_unlink;
 	}
-	if (connect(datafd, (struct sockaddr *)&reply, sizeof(reply)) < 0) {
-		log_err("connect data socket %.108s:", reply.sun_path);
+	if (o->granted) /* only what was offered: a reply is not a request */
+		*o->granted = n == (ssize_t)sizeof(reply) && get_le32((const uint8_t *)&reply.ext.magic) == VDE_EXT_MAGIC
+			? get_le32((const uint8_t *)&reply.ext.flags) & o->ext : 0;
+	if (connect(datafd, (struct sockaddr *)&reply.sa, sizeof(reply.sa)) < 0) {
+		log_err("connect data socket %.108s:", reply.sa.sun_path);
 		goto fail_unlink;
 	}
 	/* The switch is connected to us already: the name is no longer

@@ -14,6 +14,7 @@ struct vde_req {
 	unsigned int port;       /* requested port, 0 = any (type >> 8) */
 	struct sockaddr_un addr; /* client data socket, copied verbatim */
 	char descr[VDE_REQ_MAX]; /* NUL terminated, printable */
+	unsigned ext;            /* VDE_EXT_* the client offers (ours), else 0 */
 };
 
 enum req_status {
@@ -34,6 +35,14 @@ const char *req_strerror(enum req_status st);
 /* Build a v3 request into buf (>= VDE_REQ_MAX bytes); returns its size. */
 size_t req_build(void *buf, unsigned int kind, unsigned int port,
 		 const struct sockaddr_un *addr, const char *descr);
+/* The same, offering ext (VDE_EXT_*, 0: none) after the description,
+ * which is then cut to fit 256 bytes in all. */
+size_t req_build_ext(void *buf, unsigned int kind, unsigned int port,
+		     const struct sockaddr_un *addr, const char *descr, unsigned ext);
+
+/* The switch's reply: the data socket's address, then (grant != 0) the
+ * ext granted.  buf holds VDE_REPLY_LEN + 8 bytes; returns the length. */
+size_t req_reply_build(void *buf, const struct sockaddr_un *sa, unsigned grant);
 
 /* Client side of the handshake, as libvdeplug does it.  sock is the
  * switch directory (DIR/ctl is used) or a plain control socket file;
@@ -47,6 +56,8 @@ struct vde_open_opts {
 	mode_t mode;       /* of our data socket, default 0700 */
 	const char *group; /* group of our data socket, optional */
 	int timeout_ms;    /* for the reply; 0 = 10 s */
+	unsigned ext;      /* offer these VDE_EXT_* (a switch of ours may grant) */
+	unsigned *granted; /* if not NULL: what the switch granted */
 };
 #define VDE_PORT0 (-1)
 int vde_open(const struct vde_open_opts *o, int *ctl, int *data);

@@ -34,6 +34,8 @@ struct vep_args {
 	int own_pgrp;      /* cmd://: the command in a process group of its
 			    * own, all of it ended at close (no terminal to
 			    * share: a switch; vde_plug keeps ssh's prompts) */
+	unsigned ext;      /* vde://: offer these VDE_EXT_* to the switch
+			    * (proto.h); e->vnet says what was granted */
 };
 
 struct vep;
@@ -83,6 +85,8 @@ struct vep {
 	size_t maxsend;   /* longer frames are dropped before send */
 	int rc;           /* set when ended: 0 clean end, 1 error */
 	uint64_t dropped; /* frames the kind dropped on the way in (too long) */
+	int vnet;         /* each datagram is [struct vnet_hdr][frame]: a
+			     switch of ours granted VDE_EXT_VNET (vde://) */
 	void *priv;
 };
 

@@ -39,6 +39,11 @@ static pid_t spawn(char *const argv[], int *to_child, int *from_child, int own_p
 		sigset_t none;
 		if (own_pgrp)
 			setpgid(0, 0);
+		/* our handlers first (a signal already pending must kill the
+		 * child, not set a flag in it), then unblock */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL); /* ignored dispositions survive exec */

@@ -74,8 +74,9 @@ static int check_opts(struct vep *e, const struct vnl *v)
 static int vde_ep_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 {
 	struct vde_ep *d = e->priv;
+	unsigned granted = 0;
 	struct vde_open_opts o = { .descr = a->descr, .port = a->port, .group = a->group, .mode = a->mode,
-				   .timeout_ms = a->timeout_ms };
+				   .timeout_ms = a->timeout_ms, .ext = a->ext, .granted = &granted };
 	const char *g = vnl_get(v, "group"), *m = vnl_get(v, "mode");
 	int ctl, data;
 
@@ -115,6 +116,10 @@ static int vde_ep_open(struct vep *e, const struct vnl *v, const struct vep_args
 	e->fd_in = e->fd_out = data;
 	e->fd_ctl = ctl;
 	e->maxsend = VDE_STREAM_MAX;
+	if (granted & VDE_EXT_VNET) {
+		e->vnet = 1;
+		e->maxsend = sizeof(struct vnet_hdr) + VNET_MAX_FRAME;
+	}
 	return 0;
 }
 

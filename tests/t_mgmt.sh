@@ -233,6 +233,9 @@ port/setgroup      N group         members of this group may use port N
 port/epclose       N ID            disconnect endpoint ID from port N
 port/connect       N VNL           keep network VNL on port N, reopened when it ends
 port/disconnect    N               stop keeping a network on port N, close it
+port/mirror        [SRC DST [DIR]] DST gets copies of SRC's frames (DIR: in, out, both); list
+port/unmirror      SRC [DST]       stop mirroring SRC (to DST)
+port/impair        N [off|K=V ..]  a bad wire on port N (loss=, delay=, bandwidth=, ...); show
 port/resetcounter  [N]             zero the counters (of port N)
 port/print         [N]             ports in use (or port N): endpoints, counters
 port/allprint      [N]             the same, unused ports included

@@ -188,10 +188,10 @@ done
 diff -u "$T/vde2.masked" "$T/ours.masked" > "$T/diff" || { cat "$T/diff"; fail "replies differ (- vde2, + ours)"; }
 
 say "help: the same command paths, less vde2's debug/ and plugin/ menus and our extensions"
-ours_only='^(hash/setportmax|port/connect|port/disconnect)$' # ours: per-port learning limit (t_harden_macflood.sh), kept networks (t_swport_*.sh)
+ours_only='^(hash/setportmax|port/connect|port/disconnect|port/mirror|port/unmirror|port/impair)$' # ours: per-port learning limit (t_harden_macflood.sh), kept networks (t_swport_*.sh), mirrors (t_mirror.sh), bad wires (t_port_impair.sh)
 for sw in ours vde2; do
 	"$VDE" vdecmd "$T/$sw.mgmt" help | awk 'NR > 2 { print $1 }' |
-		grep -v -E '^(debug|plugin|fstp|vxlan)(/|$)' | grep -v -E "$ours_only" > "$T/$sw.paths"
+		grep -v -E '^(debug|plugin|fstp|vxlan|capture)(/|$)' | grep -v -E "$ours_only" > "$T/$sw.paths"
 done
 diff -u "$T/vde2.paths" "$T/ours.paths" || fail "command paths differ (- vde2, + ours)"
 

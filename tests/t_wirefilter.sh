@@ -82,12 +82,6 @@ ip netns exec "$n1" iperf3 -c $a2 -t 4 -O 1 -J > "$T/iperf.json" || fail "iperf3
 # headers included), not a threshold on the machine's speed: 2 MiB/s
 # is far below what any cable here carries unshaped.  TCP's goodput is
 # 1448 of each 1514 bytes on the wire.
-python3 - "$T/iperf.json" <<'PY' || fail "bandwidth off by more than 10%"
-import json, sys
-r = json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]
-wire = r / 8 * 1514 / 1448
-print("# received %.0f bit/s: %.0f bytes/s on the wire for 2097152 set" % (r, wire))
-sys.exit(0 if abs(wire - 2097152) <= 0.1 * 2097152 else 1)
-PY
+python3 "$(dirname "$0")/helpers/iperf_wire.py" "$T/iperf.json" 2097152 || fail "bandwidth off by more than 10%"
 echo "logout" >&3
 exit 0

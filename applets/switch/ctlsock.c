@@ -351,7 +351,12 @@ static int accept_request(struct pending *pd, const struct vde_req *rq)
 		close(datafd);
 		return -1;
 	}
-	if (send(pd->w.fd, &mine, sizeof(mine), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(mine)) {
+	/* Ours: vnet headers on the data socket, if the client offers them
+	 * and offloads are on; said after the reply, in the same write. */
+	unsigned grant = rq->ext & (sw.offload && ep_vnetbufs() ? VDE_EXT_VNET : 0);
+	uint8_t reply[VDE_REPLY_LEN + sizeof(struct vde_ext)];
+	size_t rlen = req_reply_build(reply, &mine, grant);
+	if (send(pd->w.fd, reply, rlen, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)rlen) {
 		log_warn("reply to client:");
 		if (!sw.plain)
 			unlink(mine.sun_path);
@@ -361,7 +366,7 @@ static int accept_request(struct pending *pd, const struct vde_req *rq)
 	/* The control fd passes from the handshake to the endpoint. */
 	int ctlfd = pd->w.fd;
 	loop_del(&pd->w);
-	ep = ep_sock_new(datafd, ctlfd, uid, rq->descr, sw.plain ? NULL : mine.sun_path);
+	ep = ep_sock_new(datafd, ctlfd, uid, rq->descr, sw.plain ? NULL : mine.sun_path, grant & VDE_EXT_VNET);
 	if (!ep) {
 		if (!sw.plain)
 			unlink(mine.sun_path);

@@ -4,8 +4,10 @@
 #include "endpoint.h"
 #include "forward.h"
 #include "port.h"
+#include "portimpair.h"
 #include "tx.h"
 #include "common/log.h"
+#include "common/proto.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -29,7 +31,14 @@ void ep_rx_frame(struct endpoint *ep, uint8_t *buf, size_t n, int truncated)
 		ep->port->drops++; /* runt or giant: counted, not forwarded */
 		return;
 	}
-	forward_frame(ep->port, buf + SW_HEADROOM, n, NULL);
+	ep_forward(ep->port, buf + SW_HEADROOM, n, NULL);
+}
+
+void ep_forward(struct port *p, uint8_t *f, size_t len, const struct vnet_hdr *vh)
+{
+	if (p->impair && portimpair_in(p, f, len, vh))
+		return; /* the port's bad wire has it: it comes later, or never */
+	forward_frame(p, f, len, vh);
 }
 
 /* Light traffic (one frame per wakeup, e.g. ping-pong): reading until
@@ -172,9 +181,71 @@ void ep_close(struct endpoint *ep, const char *why)
 	loop_defer_free(ep);
 }
 
+static uint8_t (*vnetbufs)[EP_VNETBUF];
+
+uint8_t (*ep_vnetbufs(void))[EP_VNETBUF]
+{
+	if (!vnetbufs)
+		vnetbufs = malloc(sizeof(*vnetbufs) * EP_VNET_BATCH);
+	return vnetbufs;
+}
+
+/* The smallest segment size we cut a super-frame into: TCP's own floor
+ * (Linux's TCP_MIN_MSS).  Without it one 64 KiB frame with a 1-byte
+ * size would become 65,000 frames for every port. */
+#define VNET_MIN_GSO_SIZE 88
+
+static int vnet_ok(const struct vnet_hdr *vh, size_t len)
+{
+	int gso = vh->gso_type & ~VNET_GSO_ECN;
+
+	if (gso != VNET_GSO_NONE && gso != VNET_GSO_TCPV4 && gso != VNET_GSO_TCPV6)
+		return 0;
+	if (gso != VNET_GSO_NONE && (vh->gso_size < VNET_MIN_GSO_SIZE || vh->hdr_len > len))
+		return 0;
+	if ((vh->flags & VNET_F_NEEDS_CSUM) && (size_t)vh->csum_start + vh->csum_offset + 2 > len)
+		return 0;
+	/* only a super-frame may be longer than a frame */
+	return len <= (gso == VNET_GSO_NONE ? sw.max_frame : VNET_MAX_FRAME);
+}
+
+void ep_vnet_sndbuf(int fd)
+{
+	int size = EP_VNET_SNDBUF;
+
+	/* root may pass net.core.wmem_max; anyone else gets what it allows */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
+void ep_rx_vnet(struct endpoint *ep, uint8_t *buf, size_t n)
+{
+	struct vnet_hdr vh;
+	uint8_t *f = buf + SW_HEADROOM + sizeof(vh);
+	size_t len;
+
+	if (n < sizeof(vh) + ETH_HDR_LEN) {
+		ep->port->drops++;
+		return;
+	}
+	memcpy(&vh, buf + SW_HEADROOM, sizeof(vh));
+	len = n - sizeof(vh);
+	if (vh.gso_type == VNET_GSO_NONE && !(vh.flags & VNET_F_NEEDS_CSUM)) {
+		ep_rx_frame(ep, f - SW_HEADROOM, len, 0); /* a plain frame */
+		return;
+	}
+	if (!vnet_ok(&vh, len)) {
+		ep->port->drops++;
+		return;
+	}
+	ep_forward(ep->port, f, len, &vh);
+}
+
 void ep_free_buffers(void)
 {
 	free(rxbufs);
 	rxbufs = NULL;
+	free(vnetbufs);
+	vnetbufs = NULL;
 	tx_free();
 }

@@ -34,10 +34,11 @@ void ep_free_buffers(void); /* at exit */
 /* ---- the kinds' constructors ---- */
 /* ep_sock.c: a data socket and its control connection; path: our socket
  * file, unlinked at close (NULL: none). */
-struct endpoint *ep_sock_new(int datafd, int ctlfd, uid_t uid, const char *descr, const char *path);
+/* vnet: the client is ours and took VDE_EXT_VNET: datagrams carry a
+ * vnet header and may be super-frames. */
+struct endpoint *ep_sock_new(int datafd, int ctlfd, uid_t uid, const char *descr, const char *path, int vnet);
 /* ep_tap.c: tap NAME (made when missing), with offloads if sw.offload. */
 struct endpoint *ep_tap_open(const char *name);
-void ep_tap_free(void); /* at exit */
 /* ep_vep.c: the network vnl names.  descr: what a far switch is told.
  * Opening waits at most EP_VEP_HANDSHAKE_MS for a far switch's reply. */
 #define EP_VEP_HANDSHAKE_MS 1000
@@ -56,8 +57,27 @@ int ep_vep_list(const struct endpoint *ep, void (*line)(void *ctx, const char *t
  * first use: NULL when out of memory). */
 #define EP_RXBUF (SW_HEADROOM + VDE_FRAME_MAX + 64)
 uint8_t (*ep_rxbufs(void))[EP_RXBUF];
+/* For endpoints whose frames carry a vnet header (an offloading tap,
+ * a cable between two of our switches): EP_VNET_BATCH buffers, each
+ * [SW_HEADROOM][vnet header][frame of up to VNET_MAX_FRAME], made on
+ * first use (NULL when out of memory). */
+#define EP_VNET_BATCH 8
+#define EP_VNETBUF (SW_HEADROOM + sizeof(struct vnet_hdr) + VNET_MAX_FRAME + 64)
+#define EP_VNET_MAXREAD (sizeof(struct vnet_hdr) + VNET_MAX_FRAME + 1) /* one more: giants */
+uint8_t (*ep_vnetbufs(void))[EP_VNETBUF];
+/* n bytes at buf + SW_HEADROOM: a vnet header and its frame.  The header
+ * is checked (a cable's far end is just another process): a type we do
+ * not know, offsets outside the frame or a tiny segment size drop it. */
+void ep_rx_vnet(struct endpoint *ep, uint8_t *buf, size_t n);
+/* A datagram socket that carries super-frames: the default send buffer
+ * holds three of them, too few to ride out a busy far end. */
+#define EP_VNET_SNDBUF (2 * 1024 * 1024)
+void ep_vnet_sndbuf(int fd);
 /* A received frame at buf + SW_HEADROOM: checked and forwarded. */
 void ep_rx_frame(struct endpoint *ep, uint8_t *buf, size_t n, int truncated);
+/* A frame of port p on its way in: through the port's impairment, if
+ * it has one (portimpair.c), to forwarding. */
+void ep_forward(struct port *p, uint8_t *f, size_t len, const struct vnet_hdr *vh);
 /* How many frames to read in this wakeup; tell what came (ep_rx_learn). */
 int ep_rx_budget(struct endpoint *ep);
 void ep_rx_learn(struct endpoint *ep, int budget, int got);

@@ -2,7 +2,9 @@
  * socket (ctlsock.c) makes it after the handshake: a datagram socket
  * bound at DIR/NNN.FD (or abstract), connected to the client's, with the
  * control connection beside it, whose EOF means the client left.
- * Frames come in batches (recvmmsg) and leave in batches (sendmmsg). */
+ * Frames come in batches (recvmmsg) and leave in batches (sendmmsg).
+ * A client of ours that took VDE_EXT_VNET (a cable from another of our
+ * switches) sends and gets [vnet header][frame], super-frames whole. */
 #include "endpoint.h"
 #include "port.h"
 #include "tx.h"
@@ -22,13 +24,16 @@ struct sock_state {
 static void sock_receive(struct endpoint *ep)
 {
 	uint8_t (*bufs)[EP_RXBUF] = ep_rxbufs();
+	uint8_t (*vbufs)[EP_VNETBUF] = ep->vnet ? ep_vnetbufs() : NULL;
 	struct mmsghdr msgs[SW_BATCH];
 	struct iovec iov[SW_BATCH];
 	int budget = ep_rx_budget(ep), n;
 
+	if (ep->vnet && budget > EP_VNET_BATCH)
+		budget = EP_VNET_BATCH;
 	for (int i = 0; i < budget; i++) {
-		iov[i].iov_base = bufs[i] + SW_HEADROOM;
-		iov[i].iov_len = VDE_FRAME_MAX + 1; /* one more: detects giants */
+		iov[i].iov_base = (vbufs ? vbufs[i] : bufs[i]) + SW_HEADROOM;
+		iov[i].iov_len = vbufs ? EP_VNET_MAXREAD : VDE_FRAME_MAX + 1; /* one more: detects giants */
 		memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
@@ -55,7 +60,12 @@ static void sock_receive(struct endpoint *ep)
 			}
 			continue;
 		}
-		ep_rx_frame(ep, bufs[i], msgs[i].msg_len, (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0);
+		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+			ep->port->drops++; /* a giant */
+		else if (vbufs)
+			ep_rx_vnet(ep, vbufs[i], msgs[i].msg_len);
+		else
+			ep_rx_frame(ep, bufs[i], msgs[i].msg_len, 0);
 	}
 	tx_batch_end();
 }
@@ -110,7 +120,7 @@ static const struct ep_ops sock_ops = {
 	.close = sock_close,
 };
 
-struct endpoint *ep_sock_new(int datafd, int ctlfd, uid_t uid, const char *descr, const char *path)
+struct endpoint *ep_sock_new(int datafd, int ctlfd, uid_t uid, const char *descr, const char *path, int vnet)
 {
 	struct sock_state *st = calloc(1, sizeof(*st));
 	struct endpoint *ep;
@@ -125,5 +135,10 @@ struct endpoint *ep_sock_new(int datafd, int ctlfd, uid_t uid, const char *descr
 		return NULL;
 	}
 	ep->kind_state = st;
+	if (vnet) { /* ctlsock.c made the buffers before it granted this */
+		ep->vnet = 1; /* frames out carry the header; tx.c sends them one by one */
+		ep_vnet_sndbuf(datafd);
+		ep->maxsend = VNET_MAX_FRAME;
+	}
 	return ep;
 }

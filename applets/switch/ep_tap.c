@@ -4,48 +4,23 @@
  * forward.c passes along as they are and tx.c finishes (segments,
  * checksums) for endpoints that cannot take them. */
 #include "endpoint.h"
-#include "forward.h"
 #include "port.h"
 #include "tx.h"
 #include "common/log.h"
 #include "common/tun.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-static uint8_t *vnetbuf; /* SW_HEADROOM + vnet header + super-frame */
-#define VNETBUF (SW_HEADROOM + sizeof(struct vnet_hdr) + VNET_MAX_FRAME + 64)
-
-/* A frame from an offloading tap: [vnet header][frame up to 64 KiB]. */
-static void rx_vnet_frame(struct endpoint *ep, ssize_t n)
-{
-	struct vnet_hdr vh;
-	uint8_t *f = vnetbuf + SW_HEADROOM + sizeof(vh);
-	size_t len;
-
-	if (n < (ssize_t)(sizeof(vh) + ETH_HDR_LEN)) {
-		ep->port->drops++;
-		return;
-	}
-	memcpy(&vh, vnetbuf + SW_HEADROOM, sizeof(vh));
-	len = (size_t)n - sizeof(vh);
-	if (vh.gso_type == VNET_GSO_NONE && !(vh.flags & VNET_F_NEEDS_CSUM)) {
-		ep_rx_frame(ep, f - SW_HEADROOM, len, 0);
-		return;
-	}
-	forward_frame(ep->port, f, len, &vh);
-}
-
 static void tap_receive(struct endpoint *ep)
 {
-	uint8_t *buf = ep_rxbufs()[0];
+	uint8_t *buf = ep_rxbufs()[0], *vbuf = ep->vnet ? ep_vnetbufs()[0] : NULL;
 	int budget = ep_rx_budget(ep), got = 0;
 
 	for (; got < budget && ep->ops; got++) {
-		ssize_t n = ep->vnet ? read(ep->data.fd, vnetbuf + SW_HEADROOM, VNETBUF - SW_HEADROOM - 64)
+		ssize_t n = ep->vnet ? read(ep->data.fd, vbuf + SW_HEADROOM, EP_VNET_MAXREAD - 1)
 				     : read(ep->data.fd, buf + SW_HEADROOM, VDE_FRAME_MAX + 1);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
@@ -59,7 +34,7 @@ static void tap_receive(struct endpoint *ep)
 			return;
 		}
 		if (ep->vnet)
-			rx_vnet_frame(ep, n);
+			ep_rx_vnet(ep, vbuf, (size_t)n);
 		else
 			ep_rx_frame(ep, buf, (size_t)n, 0);
 	}
@@ -94,7 +69,7 @@ struct endpoint *ep_tap_open(const char *name)
 
 	if (fd < 0)
 		return NULL;
-	if (vnet && !vnetbuf && !(vnetbuf = malloc(VNETBUF))) {
+	if ((vnet && !ep_vnetbufs()) || !ep_rxbufs()) {
 		log_err("tap %s: out of memory", name);
 		close(fd);
 		return NULL;
@@ -105,10 +80,4 @@ struct endpoint *ep_tap_open(const char *name)
 	}
 	ep->vnet = vnet;
 	return ep;
-}
-
-void ep_tap_free(void)
-{
-	free(vnetbuf);
-	vnetbuf = NULL;
 }

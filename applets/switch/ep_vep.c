@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct vep_state {
 	struct vep *v;
@@ -34,6 +35,33 @@ static int take(uint8_t *buf, struct iovec *iov)
 	return 0;
 }
 
+/* A cable to another of our switches that took vnet headers: its
+ * datagrams may be super-frames, read into the big buffers. */
+static void vep_receive_vnet(struct endpoint *ep, struct vep *v)
+{
+	uint8_t (*bufs)[EP_VNETBUF] = ep_vnetbufs();
+	struct iovec iov[EP_VNET_BATCH];
+	int n;
+
+	for (int i = 0; i < EP_VNET_BATCH; i++)
+		iov[i] = (struct iovec){ bufs[i] + SW_HEADROOM, EP_VNET_MAXREAD };
+	n = v->kind->recv(v, iov, EP_VNET_BATCH);
+	if (n < 0) {
+		tx_mark_dead(ep);
+		return;
+	}
+	tx_batch_begin();
+	for (int i = 0; i < n && ep->ops; i++) {
+		if (iov[i].iov_len == 0 || iov[i].iov_len >= EP_VNET_MAXREAD ||
+		    iov[i].iov_base != bufs[i] + SW_HEADROOM)
+			ep->port->drops++; /* truncated */
+		else
+			ep_rx_vnet(ep, bufs[i], iov[i].iov_len);
+	}
+	tx_batch_end();
+	ep_rx_learn(ep, EP_VNET_BATCH, n);
+}
+
 static void vep_receive(struct endpoint *ep)
 {
 	uint8_t (*bufs)[EP_RXBUF] = ep_rxbufs();
@@ -41,6 +69,10 @@ static void vep_receive(struct endpoint *ep)
 	struct iovec iov[SW_BATCH];
 	int budget = ep_rx_budget(ep), n, total = 0;
 
+	if (v->vnet) {
+		vep_receive_vnet(ep, v);
+		return;
+	}
 	/* A stream kind deframes a read at a time: what it holds (at most
 	 * its input buffer) is taken now, as epoll will not say it again. */
 	do {
@@ -89,8 +121,16 @@ static int vep_send(struct endpoint *ep, struct iovec *v, int n)
 
 static ssize_t vep_write(struct endpoint *ep, const struct iovec *iov, int n)
 {
-	(void)n; /* one piece: these endpoints never take vnet headers */
-	return vep_send(ep, (struct iovec *)iov, 1);
+	struct vep *e = vep_of(ep);
+
+	if (e->vnet) { /* [header][frame]: one datagram (only vde:// has vnet) */
+		struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
+		ssize_t r = sendmsg(e->fd_out, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r < 0 && vep_unix_classify(errno) == VEP_E_GONE)
+			errno = EPIPE;
+		return r;
+	}
+	return vep_send(ep, (struct iovec *)iov, 1); /* a frame is one piece here */
 }
 
 static int vep_write_batch(struct endpoint *ep, struct iovec *v, int n) { return vep_send(ep, v, n); }
@@ -169,6 +209,11 @@ struct endpoint *ep_vep_adopt(struct vep *v, uid_t uid, const char *descr)
 	ep->maxsend = v->maxsend;
 	ep->module = v->kind->scheme;
 	ep->raw_runts = (v->kind->flags & VEP_RAW_RUNTS) != 0;
+	if (v->vnet) { /* tx.c adds the header; super-frames pass whole */
+		ep->vnet = 1;
+		ep->maxsend = VNET_MAX_FRAME;
+		ep_vnet_sndbuf(v->fd_out);
+	}
 	return ep;
 }
 
@@ -176,7 +221,8 @@ struct endpoint *ep_vep_open(const char *vnl, const char *descr)
 {
 	/* A far switch that accepts but never answers stalls us while we
 	 * wait: not for long (the port is retried later anyway). */
-	struct vep_args a = { .descr = descr, .timeout_ms = EP_VEP_HANDSHAKE_MS, .own_pgrp = 1 };
+	struct vep_args a = { .descr = descr, .timeout_ms = EP_VEP_HANDSHAKE_MS, .own_pgrp = 1,
+			      .ext = sw.offload && ep_vnetbufs() ? VDE_EXT_VNET : 0 };
 	struct vep *v;
 
 	if (vep_open(vnl, &a, &v) < 0)

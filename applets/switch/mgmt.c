@@ -25,6 +25,8 @@
  * into the next command.  A command ends with '\n', with the end of the
  * input, or when a client pauses for MGMT_PARTIAL_MS after a write that
  * did not end in '\n': vde2's vdeterm sends its commands that way.
+ * A -M client may send a descriptor with its bytes (SCM_RIGHTS): the
+ * session keeps the last one for a command (capture/start -).
  *
  * Nothing here blocks the switch: sockets are non-blocking, output waits
  * in a per-session buffer flushed on EPOLLOUT, and while more than
@@ -124,6 +126,8 @@ struct mgmt_session {
 	size_t out_len, out_sent, out_cap;
 	uint32_t dbg;          /* debug categories subscribed (debug.h bits) */
 	uint64_t dbg_dropped;  /* events not queued: the client reads too slowly */
+	int passed_fd;         /* the last descriptor the client sent (SCM_RIGHTS),
+				  for a command to take; -1: none */
 	/* stdin console: vde2 writes its prompt to fd 0, not to stdout, so
 	 * only a terminal (or socket) on stdin shows it */
 	int prompt_fd;         /* -1: no prompt */
@@ -149,9 +153,9 @@ static int shutdown_requested;
 #define MAX_TABLES 16
 static const struct mgmt_cmd *tables[MAX_TABLES] = {
 	mgmt_general_cmds, mgmt_debug_cmds, mgmt_plugin_cmds, mgmt_hash_cmds, mgmt_port_cmds, mgmt_vlan_cmds,
-	mgmt_stp_cmds, mgmt_vxlan_cmds,
+	mgmt_stp_cmds, mgmt_vxlan_cmds, mgmt_capture_cmds,
 };
-static int ntables = 8;
+static int ntables = 9;
 
 int mgmt_register(const struct mgmt_cmd *table)
 {
@@ -640,6 +644,8 @@ static void session_free(struct mgmt_session *s)
 	free(s->who.groups);
 	if (s->prompt_fd >= 0)
 		close(s->prompt_fd);
+	if (s->passed_fd >= 0)
+		close(s->passed_fd);
 	if (s->outw.fd >= 0)
 		loop_del(&s->outw);
 	if (s->outfd >= 0 && s->outfd != s->in.fd)
@@ -901,9 +907,80 @@ static int background_on(int fd)
 	return fg >= 0 && fg != getpgrp();
 }
 
+/* A descriptor that came with the client's bytes (SCM_RIGHTS): kept
+ * for the next command that wants one (capture/start -), the one
+ * before closed; more than one in a message are all closed.  A user
+ * other than root and the owner may not leave it in the reserved
+ * descriptors (see load_open). */
+static void session_fds(struct mgmt_session *s, struct msghdr *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (n == 1 && (port_user_exempt(s->who.uid) || sw.fd_reserve <= 0 ||
+				       fd < sw.fd_limit - sw.fd_reserve)) {
+				if (s->passed_fd >= 0)
+					close(s->passed_fd);
+				s->passed_fd = fd;
+			} else {
+				close(fd);
+			}
+		}
+	}
+	if (m->msg_flags & MSG_CTRUNC)
+		log_debug("management session: descriptors cut off (more than one sent)");
+}
+
+/* read(), or on a socket recvmsg() for a descriptor sent along. */
+static ssize_t session_recv(struct mgmt_session *s, size_t room)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { s->line + s->len, room };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n;
+
+	if (s->kind != SESS_SOCKET)
+		return read(s->in.fd, s->line + s->len, room);
+	n = recvmsg(s->in.fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0 && errno == ENOTSOCK) /* not a socket after all (a test's stand-in) */
+		return read(s->in.fd, s->line + s->len, room);
+	if (n >= 0 && m.msg_controllen > 0)
+		session_fds(s, &m);
+	return n;
+}
+
+int mgmt_session_take_fd(struct mgmt_session *s)
+{
+	int fd = s->passed_fd;
+	s->passed_fd = -1;
+	return fd;
+}
+
+int mgmt_session_as_user(struct mgmt_session *s, int (*fn)(void *ctx), void *ctx)
+{
+	struct saved_ids sv;
+	int err;
+
+	if (s->kind != SESS_SOCKET || (s->who_known && (s->who.uid == 0 || s->who.uid == geteuid())))
+		return fn(ctx);
+	if (!s->who_known || fs_become(&s->who, &sv) < 0)
+		return EACCES; /* as load: not the owner's, and we cannot be them */
+	err = fn(ctx);
+	fs_restore(&sv);
+	return err;
+}
+
 static void session_read(struct mgmt_session *s)
 {
-	ssize_t n = read(s->in.fd, s->line + s->len, MGMT_LINE_MAX - s->len);
+	ssize_t n = session_recv(s, MGMT_LINE_MAX - s->len);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -969,7 +1046,7 @@ static struct mgmt_session *session_new(enum sess_kind kind, int infd, int outfd
 	if (!s)
 		return NULL;
 	s->kind = kind;
-	s->in.fd = s->outw.fd = s->prompt_fd = -1;
+	s->in.fd = s->outw.fd = s->prompt_fd = s->passed_fd = -1;
 	s->outfd = outfd;
 	if (infd >= 0 && loop_add(&s->in, infd, EPOLLIN, session_event) < 0) {
 		free(s);

@@ -9,7 +9,7 @@
  *
  * The command set is a list of tables, one file mgmt_PART.c each:
  * mgmt_cmds.c (general, hash/...), mgmt_port.c (port/...), mgmt_vlan.c,
- * mgmt_stp.c (fstp/...), mgmt_debug.c, mgmt_plugin.c.  The commands
+ * mgmt_stp.c (fstp/...), mgmt_debug.c, mgmt_plugin.c, mgmt_capture.c.  The commands
  * parse, call the parts' setters and print; they write no other part's
  * fields.  A table can also be added at run time with mgmt_register():
  *
@@ -63,6 +63,14 @@ void mgmt_session_end(struct mgmt_session *s);      /* logout */
  * client with that uid)?  Commands that act with the switch's rights
  * (port/connect runs commands, makes taps) ask. */
 int mgmt_session_privileged(const struct mgmt_session *s);
+/* Run fn(ctx) with the filesystem rights of s's user, as load opens its
+ * file: a -M client's uid and groups (SO_PEERCRED), the owner's for
+ * stdin and -f.  fn's errno value, or EACCES when the switch cannot take
+ * them (not root, and the client is another user). */
+int mgmt_session_as_user(struct mgmt_session *s, int (*fn)(void *ctx), void *ctx);
+/* The descriptor the -M client sent last along with its bytes
+ * (SCM_RIGHTS), now the caller's to close; -1: none. */
+int mgmt_session_take_fd(struct mgmt_session *s);
 /* load: an errno value, or MGMT_LOADING: the file runs a slice at a
  * time, and its reply comes when it has run (mgmt.c) */
 int mgmt_session_load(struct mgmt_session *s, const char *path);
@@ -75,7 +83,7 @@ unsigned int mgmt_socket_mode(void);
 /* The command tables built into the switch, and help's lister. */
 extern const struct mgmt_cmd mgmt_general_cmds[], mgmt_hash_cmds[],
 	mgmt_port_cmds[], mgmt_vlan_cmds[], mgmt_plugin_cmds[],
-	mgmt_debug_cmds[], mgmt_stp_cmds[], mgmt_vxlan_cmds[];
+	mgmt_debug_cmds[], mgmt_stp_cmds[], mgmt_vxlan_cmds[], mgmt_capture_cmds[];
 
 /* Debug event subscriptions (debug.c keeps the categories): the
  * session's set of debug.h bits, NULL for an rc file (nobody to tell);

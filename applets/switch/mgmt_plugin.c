@@ -12,8 +12,8 @@ static const struct {
 	const char *name;
 	const char *instead;
 } known[] = {
-	{ "pdump", "a built-in capture to pcap (capture/...) is planned; meanwhile run tcpdump on a -tap interface or on a hub port" },
-	{ "dump", "a built-in capture is planned; meanwhile run tcpdump on a -tap interface or on a hub port" },
+	{ "pdump", "built in: capture/start FILE [pcap] [PORT...] (pcapng, whole frames), or vde_capture MGMT - | tcpdump -r -" },
+	{ "dump", "built in: capture/start, or vde_capture MGMT - | tcpdump -r -" },
 	{ "iplog", "there is no built-in IP log; hash/print and debug/add hash/+ show which MAC address is on which port" },
 };
 

@@ -6,7 +6,10 @@
 #include "endpoint.h"
 #include "forward.h"
 #include "mactable.h"
+#include "mirror.h"
+#include "observe.h"
 #include "port.h"
+#include "portimpair.h"
 #include "qemu.h"
 #include "stp.h"
 #include "sw.h"
@@ -346,6 +349,74 @@ static int print_ports(struct mgmt_session *s, char *arg, int all)
 	return 0;
 }
 
+/* ---- mirrors and bad wires: each command prints the state it leaves ---- */
+
+static const char *dirs_name(int dirs) { return dirs == OBS_IN ? "in" : dirs == OBS_OUT ? "out" : "both"; }
+
+static void mirror_line(void *ctx, int src, int dst, int dirs)
+{
+	mgmt_printf(ctx, "Port %04d -> %04d %s\n", src, dst, dirs_name(dirs));
+}
+
+/* port/mirror [SRC DST [in|out|both]] */
+static int cmd_mirror(struct mgmt_session *s, char *arg)
+{
+	char *w[3], why[128];
+	long src, dst;
+	int n = mgmt_words(arg, w, 3), dirs = OBS_BOTH, err;
+
+	if (n == 1 || n < 0)
+		return EINVAL;
+	if (n >= 2) {
+		if (mgmt_num(w[0], 0, sw.numports, &src) || mgmt_num(w[1], 0, sw.numports, &dst))
+			return EINVAL;
+		if (n == 3 && !(dirs = !strcmp(w[2], "in") ? OBS_IN : !strcmp(w[2], "out") ? OBS_OUT
+				       : !strcmp(w[2], "both") ? OBS_BOTH : 0))
+			return EINVAL;
+		if ((err = mirror_add((int)src, (int)dst, dirs, why, sizeof(why)))) {
+			mgmt_printf(s, "%s\n", why);
+			return err;
+		}
+	}
+	mirror_list(mirror_line, s);
+	return 0;
+}
+
+/* port/unmirror SRC [DST] */
+static int cmd_unmirror(struct mgmt_session *s, char *arg)
+{
+	char *w[2];
+	long src, dst = 0;
+	int n = mgmt_words(arg, w, 2);
+
+	(void)s;
+	if (n < 1 || mgmt_num(w[0], 0, sw.numports, &src) || (n == 2 && mgmt_num(w[1], 0, sw.numports, &dst)))
+		return EINVAL;
+	return mirror_remove((int)src, (int)dst) ? ENXIO : 0;
+}
+
+static void wire_line(void *ctx, const char *text) { mgmt_printf(ctx, "%s\n", text); }
+
+/* port/impair N [off | [in|out|both] NAME=VALUE ... [seed=S]] */
+static int cmd_impair(struct mgmt_session *s, char *arg)
+{
+	char *w[32], why[160];
+	struct port *p;
+	int n = mgmt_words(arg, w, 32), err;
+
+	if (n < 1)
+		return EINVAL;
+	if ((err = port_arg(w[0], &p)))
+		return err;
+	if (n > 1 && (err = portimpair_set(p, w + 1, n - 1, why, sizeof(why)))) {
+		mgmt_printf(s, "%s\n", why);
+		return err;
+	}
+	if (portimpair_show(p, wire_line, s))
+		mgmt_printf(s, "Port %04d: no impairment\n", p->index);
+	return 0;
+}
+
 static int cmd_print(struct mgmt_session *s, char *arg) { return print_ports(s, arg, 0); }
 static int cmd_allprint(struct mgmt_session *s, char *arg) { return print_ports(s, arg, 1); }
 
@@ -364,6 +435,9 @@ const struct mgmt_cmd mgmt_port_cmds[] = {
 	{ "port/epclose", "N ID", "disconnect endpoint ID from port N", cmd_epclose, 0 },
 	{ "port/connect", "N VNL", "keep network VNL on port N, reopened when it ends", cmd_connect, 0 },
 	{ "port/disconnect", "N", "stop keeping a network on port N, close it", cmd_disconnect, 0 },
+	{ "port/mirror", "[SRC DST [DIR]]", "DST gets copies of SRC's frames (DIR: in, out, both); list", cmd_mirror, MGMT_DATA },
+	{ "port/unmirror", "SRC [DST]", "stop mirroring SRC (to DST)", cmd_unmirror, 0 },
+	{ "port/impair", "N [off|K=V ..]", "a bad wire on port N (loss=, delay=, bandwidth=, ...); show", cmd_impair, MGMT_DATA },
 	{ "port/resetcounter", "[N]", "zero the counters (of port N)", cmd_resetcounter, 0 },
 	{ "port/print", "[N]", "ports in use (or port N): endpoints, counters", cmd_print, MGMT_DATA },
 	{ "port/allprint", "[N]", "the same, unused ports included", cmd_allprint, MGMT_DATA },

@@ -63,26 +63,57 @@ int observe_port(struct port *p, struct observer *o, int dirs)
 	return 0;
 }
 
-int observe_dirs(const struct port *p, const struct observer *o)
+/* Observers of every port: ports made later join them (observe_all). */
+static struct obs_list *all;
+
+int observe_all(struct observer *o, int dirs)
 {
-	int i = find(p->obs, o);
-	return i < 0 ? 0 : p->obs->e[i].dirs;
+	int i = find(all, o), n = all ? all->n : 0;
+
+	if (i >= 0 && !dirs) {
+		all->e[i] = all->e[--all->n];
+	} else if (i >= 0) {
+		all->e[i].dirs = dirs;
+	} else if (dirs) {
+		struct obs_list *l = realloc(all, sizeof(*l) + ((size_t)n + 1) * sizeof(l->e[0]));
+		if (!l) {
+			errno = ENOMEM;
+			return -1;
+		}
+		l->n = n + 1;
+		l->e[n] = (struct obs_entry){ o, dirs };
+		all = l;
+	}
+	if (all && all->n == 0) {
+		free(all);
+		all = NULL;
+	}
+	for (int k = 0; k <= sw.numports; k++)
+		if (sw.ports[k] && observe_port(sw.ports[k], o, dirs) < 0)
+			return -1;
+	return 0;
+}
+
+void observe_port_new(struct port *p)
+{
+	for (int i = 0; all && i < all->n; i++)
+		observe_port(p, all->e[i].o, all->e[i].dirs); /* ENOMEM: that port unseen */
 }
 
 void observe_forget(struct observer *o)
 {
-	for (int i = 0; i <= sw.numports; i++) {
-		struct port *p = sw.ports[i];
-		int k;
-		if (p && (k = find(p->obs, o)) >= 0)
-			drop_entry(p, k);
-	}
+	observe_all(o, 0); /* and from every port */
 }
 
 void observe_port_gone(struct port *p)
 {
-	free(p->obs);
+	struct obs_list *l = p->obs;
+
 	p->obs = NULL;
+	for (int i = 0; l && i < l->n; i++)
+		if (l->e[i].o->gone)
+			l->e[i].o->gone(l->e[i].o, p);
+	free(l);
 }
 
 void observe_frame(struct port *p, int dir, const uint8_t *f, size_t len, const struct vnet_hdr *vh)

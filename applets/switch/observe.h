@@ -27,13 +27,18 @@ typedef void observe_fn(struct observer *o, struct port *p, int dir, const uint8
 
 struct observer {
 	observe_fn *fn;
+	/* p is being freed (port/remove); NULL: nothing to do.  The
+	 * subscription to p is gone already. */
+	void (*gone)(struct observer *o, struct port *p);
 };
 
 /* o sees the frames of p in dirs (OBS_*; 0: no longer); 0, or -1 with
  * errno ENOMEM. */
 int observe_port(struct port *p, struct observer *o, int dirs);
-/* What o sees of p (0: nothing). */
-int observe_dirs(const struct port *p, const struct observer *o);
+/* o sees every port in dirs, also the ports made later (0: no longer);
+ * 0, or -1 with errno ENOMEM. */
+int observe_all(struct observer *o, int dirs);
+void observe_port_new(struct port *p); /* port.c: p was just made */
 void observe_forget(struct observer *o); /* from every port */
 void observe_port_gone(struct port *p);  /* p is being freed */
 

@@ -7,6 +7,7 @@
 #include "ep.h"
 #include "mactable.h"
 #include "observe.h"
+#include "portimpair.h"
 #include "stp.h"
 #include "common/proto.h"
 #include "common/log.h"
@@ -35,6 +36,7 @@ void ports_free(void)
 		if (sw.ports[i]) {
 			stp_port_free(sw.ports[i]);
 			observe_port_gone(sw.ports[i]);
+			portimpair_port_gone(sw.ports[i]);
 			free(sw.ports[i]->tagged);
 			free(sw.ports[i]);
 		}
@@ -89,6 +91,7 @@ struct port *port_create(int index, int allocatable)
 	p->untagged_vlan = 0;
 	p->forwarding = p->learning = 1;
 	sw.ports[index] = p;
+	observe_port_new(p); /* a capture of every port sees it from now on */
 	dbg_event(DBG_PORT_PLUS, "%02d", index);
 	return p;
 }
@@ -109,6 +112,7 @@ int port_remove(int index)
 	mac_flush_port(index);
 	stp_port_free(p);
 	observe_port_gone(p);
+	portimpair_port_gone(p);
 	free(p->tagged);
 	free(p);
 	sw.ports[index] = NULL;

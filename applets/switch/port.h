@@ -13,6 +13,7 @@
 struct endpoint;
 struct stp_port;
 struct obs_list;
+struct port_impair;
 
 struct port {
 	int index;
@@ -34,6 +35,7 @@ struct port {
 	struct obs_list *obs;  /* who watches this port (observe.c), or NULL */
 	unsigned char monitor; /* a mirror's target (mirror.c): it only
 				  receives the copies, it is not a switch port */
+	struct port_impair *impair; /* a bad wire (portimpair.c), or NULL */
 	/* counters */
 	uint64_t in_pkts, in_bytes, out_pkts, out_bytes, drops;
 };

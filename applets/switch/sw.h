@@ -17,7 +17,7 @@
 #include <sys/un.h>
 
 #define SW_DEFAULT_NUMPORTS 32
-#define SW_DEFAULT_QUEUE_BYTES (512 * 1024) /* per endpoint output queue */
+#define SW_DEFAULT_QUEUE_BYTES (2 * 1024 * 1024) /* per endpoint output queue, at most */
 #define SW_DEFAULT_QUEUE_TOTAL (128 * 1024 * 1024) /* all queues together */
 #define SW_BATCH 32                          /* frames per recvmmsg */
 #define SW_HEADROOM 4                        /* room to insert a VLAN tag */

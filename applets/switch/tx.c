@@ -11,6 +11,7 @@
 #include "observe.h"
 #include "offload.h"
 #include "port.h"
+#include "portimpair.h"
 #include "sw.h"
 #include "common/proto.h"
 
@@ -85,6 +86,29 @@ static void outq_pop(struct outq *q, size_t len)
 	q->head += RECHDR + len;
 	q->frames--;
 	q->bytes -= len;
+}
+
+/* A bigger ring with the same records, in order, from its start. */
+static struct outq *outq_grown(struct outq *q, size_t cap)
+{
+	struct outq *n = outq_new(cap);
+	size_t at = 0;
+
+	if (!n)
+		return NULL;
+	while (q->frames > 0) {
+		size_t len;
+		const uint8_t *f = outq_front(q, &len);
+		put32(n->buf + at, (uint32_t)len);
+		memcpy(n->buf + at + RECHDR, f, len);
+		at += RECHDR + len;
+		n->frames++;
+		n->bytes += len;
+		outq_pop(q, len);
+	}
+	n->tail = at;
+	free(q);
+	return n;
 }
 
 /* ---- memory for output queues: bounded in total and per user ----
@@ -207,23 +231,44 @@ static int write_failed(struct endpoint *ep, int err)
 	return -1;
 }
 
-static int enqueue(struct endpoint *ep, const struct iovec *iov, int n)
+/* A ring starts small and doubles while it fills, up to --queue: the
+ * memory (and the budget it is charged to) follows the backlog, so a
+ * large --queue costs only what a congested endpoint really holds. */
+#define OUTQ_FIRST (64 * 1024)
+
+/* Room for a record of need bytes more: 0, or -1 (--queue or the budget
+ * reached). */
+static int outq_make_room(struct endpoint *ep, size_t need)
 {
-	if (!ep->q) {
-		if (qbudget_take(ep->uid, sw.queue_bytes) < 0) {
-			count_drop(ep); /* the budget is spent: a congested link */
-			return -1;
-		}
-		if (!(ep->q = outq_new(sw.queue_bytes))) {
-			qbudget_give(ep->uid, sw.queue_bytes);
-			count_drop(ep);
-			return -1;
-		}
-	}
-	if (outq_push(ep->q, iov, n) < 0) {
-		count_drop(ep);
+	size_t cap = ep->q ? ep->q->cap : 0, want = cap ? cap * 2 : OUTQ_FIRST;
+	struct outq *n;
+
+	while (want < (ep->q ? ep->q->bytes + RECHDR * ep->q->frames : 0) + 2 * (RECHDR + need))
+		want *= 2;
+	if (want > sw.queue_bytes)
+		want = sw.queue_bytes;
+	if (want <= cap || qbudget_take(ep->uid, want - cap) < 0)
+		return -1;
+	n = ep->q ? outq_grown(ep->q, want) : outq_new(want);
+	if (!n) {
+		qbudget_give(ep->uid, want - cap);
 		return -1;
 	}
+	ep->q = n;
+	return 0;
+}
+
+static int enqueue(struct endpoint *ep, const struct iovec *iov, int n)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	while (!ep->q || outq_push(ep->q, iov, n) < 0)
+		if (outq_make_room(ep, len) < 0) {
+			count_drop(ep); /* full, or the budget is spent: a congested link */
+			return -1;
+		}
 	ep_poll_out(ep, 1);
 	return 0;
 }
@@ -329,7 +374,8 @@ static int send_frame(struct endpoint *ep, const struct vnet_hdr *vh, const uint
 		count_drop(ep); /* more than the far end takes */
 		return -1;
 	}
-	if (defer && batching && ep->ops->write_batch && collect(ep, f, len) == 0)
+	/* a batch carries bare frames: a vnet endpoint's go one by one */
+	if (defer && batching && ep->ops->write_batch && !ep->vnet && collect(ep, f, len) == 0)
 		return 0;
 	if (ep->ntx > 0) /* keep the order: what was collected goes first */
 		flush_ep(ep);
@@ -391,6 +437,8 @@ void tx_port(struct port *p, const uint8_t *f, size_t len, size_t pad, const str
 		return;
 	if (p->obs)
 		observe_frame(p, OBS_OUT, f, len, vh);
+	if (p->impair && portimpair_out(p, f, len - pad, vh))
+		return; /* its bad wire has it: tx_port_copy sends it when due */
 	p->out_pkts++;
 	p->out_bytes += len;
 	for (struct endpoint *ep = p->eps; ep; ep = ep->next)

@@ -30,7 +30,8 @@ void tx_flush(void);
  * endpoints that want runts as they came (ep->raw_runts) get len - pad. */
 void tx_port(struct port *p, const uint8_t *frame, size_t len, size_t pad, const struct vnet_hdr *vh);
 void tx_port_own(struct port *p, const uint8_t *frame, size_t len);
-/* A copy for a mirror's target (mirror.c): no tree, no tap point. */
+/* A copy for a mirror's target (mirror.c), or a frame a port's bad wire
+ * held back (portimpair.c): no tree, no tap point, no wire. */
 void tx_port_copy(struct port *p, const uint8_t *frame, size_t len, const struct vnet_hdr *vh);
 /* The endpoint can write again (POLLOUT): its queue first. */
 void tx_resume(struct endpoint *ep);

@@ -53,8 +53,13 @@ static const char usage_text[] =
 	"             unicast frames reaching them are counted as leaked\n"
 	"  -B BYTES   SO_SNDBUF/SO_RCVBUF of our data sockets (default: system)\n"
 	"  -w MS      give up waiting for frames after MS idle (default 500)\n"
+	"  -D MS      drain test: length of the burst (default 100)\n"
+	"  -L BYTES   drain and burst tests: frame length, 60..9014 (default 60)\n"
 	"Tests: small (60 B, unpaced)  paced (60 B at -R)  mtu (1514 B)\n"
 	"       jumbo (9014 B)  latency  burst  rss\n"
+	"       flood (60 B broadcast at -R: every port gets each frame)\n"
+	"       drain (the receiver reads at -R frames/s; the sender sends\n"
+	"       at twice that for -D ms: what the switch absorbs)\n"
 	"       floor (no switch: the kernel's own cost of one frame received\n"
 	"       and sent on, over a socketpair in this process)\n";
 
@@ -251,9 +256,10 @@ static struct {
 	struct pidset sw, cable;
 	double secs;
 	double rate;
-	long burst, pings, extra, sockbuf, idle_ms;
+	long burst, pings, extra, sockbuf, idle_ms, drain_ms, drain_len;
 	int slow;
-} opt = { .secs = 2, .rate = 100000, .burst = 2000, .pings = 5000, .idle_ms = 500 };
+} opt = { .secs = 2, .rate = 100000, .burst = 2000, .pings = 5000, .idle_ms = 500,
+	  .drain_ms = 100, .drain_len = ETH_MIN_FRAME };
 
 /* ---- endpoints ---- */
 struct gen_ep {
@@ -536,6 +542,8 @@ struct sender {
 	int blocked; /* last send hit EAGAIN: wait for POLLOUT */
 };
 
+static int flow_broadcast; /* the flood test: data frames to ff:ff:ff:ff:ff:ff */
+
 static void sender_init(struct sender *s, size_t len)
 {
 	memset(s, 0, sizeof(*s));
@@ -544,7 +552,7 @@ static void sender_init(struct sender *s, size_t len)
 		die("out of memory");
 	s->len = len;
 	for (int i = 0; i < BATCH; i++) {
-		frame_build(s->buf[i], len, rx.mac, tx.mac, K_DATA, run_id, 0);
+		frame_build(s->buf[i], len, flow_broadcast ? bcast : rx.mac, tx.mac, K_DATA, run_id, 0);
 		s->iov[i].iov_base = s->buf[i];
 		s->iov[i].iov_len = len;
 		s->msg[i].msg_hdr.msg_iov = &s->iov[i];
@@ -750,7 +758,7 @@ static void test_burst(void)
 	new_run();
 	learn();
 	seq_reset(&st);
-	sender_init(&s, ETH_MIN_FRAME);
+	sender_init(&s, (size_t)opt.drain_len);
 	while (s.sent < (uint64_t)opt.burst) {
 		uint64_t left = (uint64_t)opt.burst - s.sent;
 		if (sender_push(&s, &st, left < BATCH ? (int)left : BATCH) == 0 && !wait_out(tx.data, 10000))
@@ -779,6 +787,74 @@ static void test_burst(void)
 	out("burst", "damaged", "%llu", (unsigned long long)st.damaged);
 	if (rss >= 0)
 		out("burst", "queued_rss_kb", "%ld", rss);
+	free(s.buf);
+	drain_all();
+}
+
+/* ---- drain: a burst at twice the rate the receiver drains ----
+ * The receiver reads at exactly opt.rate frames/s (what it is allowed
+ * to read so far, checked every 100 us); the sender sends at twice that
+ * for opt.drain_ms, so opt.rate * drain_ms / 1000 frames pile up in the
+ * switch (and in the kernel's socket buffers) at the burst's end.  Then
+ * the receiver goes on at its pace until everything came or nothing
+ * more comes.  Frames lost are what the switch could not hold. */
+static void test_drain(void)
+{
+	static struct seqtrack st;
+	struct sender s;
+	uint64_t dur = (uint64_t)opt.drain_ms * 1000000, idle = (uint64_t)opt.idle_ms * 1000000;
+	uint64_t t0, now, last, read = 0, backlog = 0, t_send = 0;
+	int64_t cpu0 = pidset_cpu_ns(&opt.sw), cpu1;
+
+	new_run();
+	learn();
+	seq_reset(&st);
+	sender_init(&s, (size_t)opt.drain_len);
+	t0 = last = now_ns();
+	for (;;) {
+		now = now_ns();
+		uint64_t el = now - t0;
+		if (el < dur) {
+			int64_t due = (int64_t)((double)el * 2 * opt.rate / 1e9) - (int64_t)s.sent;
+			while (due > 0) { /* a full socket: the rest stays due */
+				int n = sender_push(&s, &st, due < BATCH ? (int)due : BATCH);
+				if (n == 0)
+					break;
+				due -= n;
+			}
+		} else if (!t_send) {
+			t_send = el;
+		}
+		int64_t may = (int64_t)((double)el * opt.rate / 1e9) - (int64_t)read;
+		while (may > 0) {
+			int n = rx_data(&rx, &st, s.sent, may < BATCH ? (int)may : BATCH);
+			if (n == 0)
+				break;
+			read += (uint64_t)n;
+			may -= n;
+			last = now_ns();
+		}
+		if (s.sent - st.got > backlog)
+			backlog = s.sent - st.got;
+		if (t_send && (st.got + st.dup + st.damaged >= s.sent || now_ns() - last > idle))
+			break;
+		sleep_ns(100000);
+	}
+	cpu1 = pidset_cpu_ns(&opt.sw);
+	out("drain", "frame_bytes", "%ld", opt.drain_len);
+	out("drain", "drain_fps", "%.0f", opt.rate);
+	out("drain", "burst_ms", "%ld", opt.drain_ms);
+	out("drain", "offered_fps", "%.0f", t_send ? (double)s.sent * 1e9 / (double)t_send : 0);
+	out("drain", "sent", "%llu", (unsigned long long)s.sent);
+	out("drain", "received", "%llu", (unsigned long long)st.got);
+	out("drain", "lost", "%llu", (unsigned long long)(s.sent - st.got));
+	out("drain", "loss_pct", "%.2f", s.sent ? 100.0 * (double)(s.sent - st.got) / (double)s.sent : 0);
+	out("drain", "peak_backlog", "%llu", (unsigned long long)backlog);
+	out("drain", "reordered", "%llu", (unsigned long long)st.reordered);
+	out("drain", "duplicates", "%llu", (unsigned long long)st.dup);
+	out("drain", "damaged", "%llu", (unsigned long long)st.damaged);
+	if (opt.sw.n && cpu0 >= 0 && cpu1 >= 0)
+		out("drain", "switch_cpu_ms", "%.0f", (double)(cpu1 - cpu0) / 1e6);
 	free(s.buf);
 	drain_all();
 }
@@ -885,7 +961,7 @@ static void parse_args(int argc, char **argv)
 		fputs(usage_text, stdout);
 		exit(0);
 	}
-	while ((c = getopt(argc, argv, "s:r:p:c:t:R:b:Sn:e:B:w:")) != -1) {
+	while ((c = getopt(argc, argv, "s:r:p:c:t:R:b:Sn:e:B:w:D:L:")) != -1) {
 		switch (c) {
 		case 's': opt.send_dir = optarg; break;
 		case 'r': opt.recv_dir = optarg; break;
@@ -899,6 +975,8 @@ static void parse_args(int argc, char **argv)
 		case 'e': opt.extra = (long)num_opt(c, optarg, 0, MAXEXTRA); break;
 		case 'B': opt.sockbuf = (long)num_opt(c, optarg, 1024, 1 << 30); break;
 		case 'w': opt.idle_ms = (long)num_opt(c, optarg, 1, 600000); break;
+		case 'D': opt.drain_ms = (long)num_opt(c, optarg, 1, 60000); break;
+		case 'L': opt.drain_len = (long)num_opt(c, optarg, ETH_MIN_FRAME, 9014); break;
 		default: usage_error("unknown option");
 		}
 	}
@@ -969,6 +1047,12 @@ static void test_small(void) { test_flow("small", ETH_MIN_FRAME, 0); }
 static void test_paced(void) { test_flow("paced", ETH_MIN_FRAME, opt.rate); }
 static void test_mtu(void) { test_flow("mtu", 1514, 0); }
 static void test_jumbo(void) { test_flow("jumbo", 9014, 0); }
+static void test_flood(void)
+{
+	flow_broadcast = 1;
+	test_flow("flood", ETH_MIN_FRAME, opt.rate);
+	flow_broadcast = 0;
+}
 
 static const struct {
 	const char *name;
@@ -978,6 +1062,7 @@ static const struct {
 	{ "small", test_small, 0 },     { "paced", test_paced, 0 }, { "mtu", test_mtu, 0 },
 	{ "jumbo", test_jumbo, 0 },     { "latency", test_latency, 0 },
 	{ "burst", test_burst, 0 },     { "rss", test_rss, 0 },     { "floor", test_floor, 1 },
+	{ "flood", test_flood, 0 },     { "drain", test_drain, 0 },
 };
 
 static size_t find_test(const char *name)

@@ -235,6 +235,36 @@ TEST(req_build_truncates_description)
 	CHECK(req_build(buf, 0, 0, &sa, descr) == 122 + VDE_DESCR_MAX);
 }
 
+TEST(req_ext_offer_after_the_description)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t buf[VDE_REQ_MAX], reply[VDE_REPLY_LEN + 8];
+	char descr[300];
+	struct vde_req r;
+	size_t len;
+
+	len = req_build_ext(buf, VDE_REQ_NEW_CONTROL, 0, &sa, "sw", VDE_EXT_VNET);
+	CHECK(len == 122 + 2 + 1 + 8);
+	CHECK(buf[124] == 0 && memcmp(buf + 125, "vdex", 4) == 0 && buf[129] == 1);
+	CHECK(req_parse(buf, len, &r) == REQ_OK);
+	CHECK(strcmp(r.descr, "sw") == 0 && r.ext == VDE_EXT_VNET);
+	/* vde2's clients: nothing after the NUL, or a short tail, or junk */
+	CHECK(req_parse(buf, 125, &r) == REQ_OK && r.ext == 0);
+	CHECK(req_parse(buf, 132, &r) == REQ_OK && r.ext == 0);
+	buf[126] ^= 1;
+	CHECK(req_parse(buf, len, &r) == REQ_OK && r.ext == 0);
+	/* a long description is cut so that all of it fits 256 bytes */
+	memset(descr, 'd', sizeof(descr) - 1);
+	descr[sizeof(descr) - 1] = 0;
+	len = req_build_ext(buf, 0, 0, &sa, descr, VDE_EXT_VNET);
+	CHECK(len == VDE_REQ_MAX);
+	CHECK(req_parse(buf, len, &r) == REQ_OK && r.ext == VDE_EXT_VNET);
+	/* the reply: 110 bytes alone, 118 with a grant */
+	CHECK(req_reply_build(reply, &sa, 0) == VDE_REPLY_LEN);
+	CHECK(req_reply_build(reply, &sa, VDE_EXT_VNET) == VDE_REPLY_LEN + 8);
+	CHECK(memcmp(reply + VDE_REPLY_LEN, "vdex\1\0\0\0", 8) == 0);
+}
+
 TEST(req_strerror_names_every_status)
 {
 	for (int st = REQ_OK; st <= REQ_BAD_FAMILY; st++)
