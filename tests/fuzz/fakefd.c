@@ -24,6 +24,8 @@ struct msgs {
 
 struct fake {
 	int open, stream, eof, send_err, registered;
+	int file;            /* a regular file (fake_open_file): file_size bytes */
+	size_t file_size;
 	int peer_set;        /* SO_PEERCRED: peer_uid/gid, else this process */
 	uid_t peer_uid;
 	gid_t peer_gid;
@@ -111,7 +113,7 @@ int fake_open(int stream)
 			struct fake *f = &fds[i];
 			f->open = 1;
 			f->stream = stream;
-			f->eof = f->send_err = f->registered = f->peer_set = 0;
+			f->eof = f->send_err = f->registered = f->peer_set = f->file = 0;
 			f->window = 0;
 			f->w = NULL;
 			f->events = 0;
@@ -121,6 +123,19 @@ int fake_open(int stream)
 		}
 	FUZZ_CHECK(0, "fakefd: all %d fake fds are open", FAKE_NFD);
 	return -1;
+}
+
+int fake_open_file(const void *p, size_t len)
+{
+	int fd = fake_open(1);
+	struct fake *f = fake_of(fd);
+
+	f->file = 1;
+	f->file_size = len;
+	if (len)
+		fake_push(fd, p, len); /* one push: a read takes all it can */
+	f->eof = 1;
+	return fd;
 }
 
 void fake_push(int fd, const void *p, size_t len)
@@ -524,6 +539,27 @@ int __wrap_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	}
 	errno = ENOPROTOOPT;
 	return -1;
+}
+
+/* A fake socket, or a fake file; mode and size are all `load` checks. */
+int __real_fstat(int fd, struct stat *st);
+int __wrap_fstat(int fd, struct stat *st);
+int __wrap_fstat(int fd, struct stat *st)
+{
+	struct fake *f = fake_of(fd);
+
+	if (!f)
+		return __real_fstat(fd, st);
+	if (!f->open) {
+		errno = EBADF;
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st_mode = f->file ? S_IFREG | 0644 : S_IFSOCK | 0777;
+	st->st_size = f->file ? (off_t)f->file_size : 0;
+	st->st_nlink = 1;
+	st->st_blksize = 4096;
+	return 0;
 }
 
 int __real_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);

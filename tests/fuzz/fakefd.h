@@ -3,7 +3,8 @@
  *
  * The harness is linked with -Wl,--wrap= for the calls the switch makes
  * on endpoint and console fds (send, sendmsg, sendmmsg, write, writev,
- * recv, recvmmsg, read, close, epoll_ctl, epoll_wait, accept4, getsockopt; see
+ * recv, recvmmsg, read, close, epoll_ctl, epoll_wait, accept4, getsockopt,
+ * fstat; see
  * tests/fuzz/run).  A fake fd (fake_open) is the number of a /dev/null
  * descriptor held open from the first call on, so the kernel never hands
  * that number out and it is as small as real ones (the console shows
@@ -31,6 +32,9 @@
 #define FAKE_NFD 16
 
 int fake_open(int stream);   /* the lowest free fake fd; dies if none */
+/* A regular file of len bytes (copied): reads give them, then 0; fstat
+ * (wrapped) says S_IFREG, 0644, that size.  Returns the fd. */
+int fake_open_file(const void *p, size_t len);
 int fake_is_fake(int fd);
 int fake_is_open(int fd);
 /* Something for the switch to read: a datagram, or stream bytes. */

@@ -12,10 +12,12 @@
  * runs as in the switch: accept, line framing across reads, overlong
  * lines, output buffering and flow control (the connection takes at
  * most WINDOW unread bytes, like a socket buffer, so long replies wait
- * for EPOLLOUT), load (of two small files in the working directory:
- * "rc", and "loop" which loads itself up to the nesting bound), debug
- * events, logout, shutdown.  port/connect checks its VNL and port as in
- * the switch, but opens nothing (see __wrap_ep_vep_open).
+ * for EPOLLOUT), load (of two small files, in memory: "rc", and "loop"
+ * which loads itself up to the nesting bound; other paths are real
+ * files), debug events, logout, shutdown.  port/connect checks its VNL
+ * and port as in the switch, but opens nothing (see __wrap_ep_vep_open).
+ * User and group names come from a small table (__wrap_getpwuid), not
+ * the host's NSS: the same on every machine, and no system calls.
  *
  * Input layout: byte 0 chooses who connects and how the rest is
  * written: bit 7 set, a user who is neither root nor the switch's owner
@@ -58,9 +60,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* The switch's clock (util.c's now_ms, replaced at link time) stands
@@ -79,6 +84,7 @@ static const char END[] = "9999 END OF SESSION";
 
 static char dir[64], sock[128];
 static int trace; /* FUZZ_TRACE=1: show the session */
+static const char *transcript; /* FUZZ_TRANSCRIPT=FILE: the last session, kept on a crash */
 static struct watch *listener; /* the console's, on its real socket */
 static int dirfd = -1; /* where sessions' relative paths go: "load rc" */
 static struct stp_bridge stp_pristine; /* stp_br as the switch starts */
@@ -176,7 +182,7 @@ static int is_event(const char *l, size_t n)
 static int starts(const char *l, size_t n, const char *s)
 {
 	size_t k = strlen(s);
-	return n >= k && memcmp(l, s, k) == 0;
+	return n >= k && fuzz_eq(l, s, k);
 }
 
 /* One reply: the text between two prompts (or after the last one). */
@@ -190,7 +196,7 @@ static void check_reply(const char *r, size_t len, int last)
 		size_t n = nl ? (size_t)(nl - l) : len - at;
 		at += n + (nl != NULL);
 		if (!nl) { /* only the session's last words lack a '\n' */
-			FUZZ_CHECK(last && n == strlen(END) && memcmp(l, END, n) == 0,
+			FUZZ_CHECK(last && n == strlen(END) && fuzz_eq(l, END, n),
 				   "unterminated line \"%.*s\"", (int)(n < 80 ? n : 80), l);
 			return;
 		}
@@ -204,15 +210,15 @@ static void check_reply(const char *r, size_t len, int last)
 			continue;
 		}
 		last_status = 0;
-		if (n == strlen(DATA) && memcmp(l, DATA, n) == 0) {
+		if (n == strlen(DATA) && fuzz_eq(l, DATA, n)) {
 			in_data = 1;
 		} else if (is_status(l, n)) {
 			last_status = 1;
-		} else if (n == strlen(END) && memcmp(l, END, n) == 0) {
+		} else if (n == strlen(END) && fuzz_eq(l, END, n)) {
 			FUZZ_CHECK(last && at == len, "\"%s\" and then more output", END);
 			return;
 		} else {
-			FUZZ_CHECK(starts(l, n, "vde[") && memmem(l, n, "]: ", 3),
+			FUZZ_CHECK(starts(l, n, "vde[") && fuzz_memmem(l, n, "]: ", 3),
 				   "stray line outside a data block: \"%.*s\"", (int)(n < 80 ? n : 80), l);
 		}
 	}
@@ -226,16 +232,25 @@ static void check_transcript(const char *o, size_t len, size_t in_lines)
 	const char *p, *end = o + len;
 	size_t replies = 0;
 
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)o[i];
-		FUZZ_CHECK(c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f),
-			   "control byte 0x%02x at %zu of the output", c, i);
+	/* (without a branch per byte: the output is long, the scan was a
+	 * tenth of the time; where the bad byte is, is found afterwards) */
+	static uint8_t bad[256];
+	uint8_t any = 0;
+	if (!bad[0]) {
+		for (int c = 0; c < 256; c++)
+			bad[c] = !(c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f));
 	}
-	FUZZ_CHECK(len >= 13 && memcmp(o, "VDE switch V.", 13) == 0, "no banner");
-	p = memmem(o, len, PROMPT, strlen(PROMPT));
+	for (size_t i = 0; i < len; i++)
+		any |= bad[(unsigned char)o[i]];
+	for (size_t i = 0; any && i < len; i++) {
+		unsigned char c = (unsigned char)o[i];
+		FUZZ_CHECK(!bad[c], "control byte 0x%02x at %zu of the output", c, i);
+	}
+	FUZZ_CHECK(len >= 13 && fuzz_eq(o, "VDE switch V.", 13), "no banner");
+	p = fuzz_memmem(o, len, PROMPT, strlen(PROMPT));
 	FUZZ_CHECK(p != NULL, "no prompt after the banner");
 	for (p += strlen(PROMPT);; replies++) { /* the text after each prompt */
-		const char *q = memmem(p, (size_t)(end - p), PROMPT, strlen(PROMPT));
+		const char *q = fuzz_memmem(p, (size_t)(end - p), PROMPT, strlen(PROMPT));
 		check_reply(p, (size_t)((q ? q : end) - p), q == NULL);
 		if (!q)
 			break;
@@ -268,6 +283,20 @@ int __wrap_mac_set_size(unsigned int max)
  * directory: open() (wrapped: only the console's calls come here) goes
  * to openat() instead of a chdir() there and back per input. */
 static int in_session;
+
+/* Files the fuzzer can load: "rc" some commands, "loop" itself (the
+ * nesting bound; not in "rc", which the fuzzer loads often).  Opened by
+ * exactly these names they are in memory (fakefd.h: a regular file of
+ * that size), with no system call; both are 0644 in a 0755 directory,
+ * so any user may read them and serving them without the user's rights
+ * (load_open's fs_become) changes no outcome.  Other paths ("./rc",
+ * "/etc/shadow", names that do not exist) go to the file system. */
+static const char *const files[][2] = {
+	{ "rc", "# an rc file\nvlan/create 7\nport/setvlan 1 7\nport/print\n"
+		"vlan/print 7\nnot/a/command\n\thelp  fstp\r\nshowinfo" },
+	{ "loop", "load loop\n" },
+};
+
 int __real_open(const char *path, int flags, ...);
 int __wrap_open(const char *path, int flags, ...);
 int __wrap_open(const char *path, int flags, ...)
@@ -278,10 +307,81 @@ int __wrap_open(const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
 	va_end(ap);
+	if (in_session && (flags & O_ACCMODE) == O_RDONLY && !(flags & O_CREAT))
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+			if (strcmp(path, files[i][0]) == 0)
+				return fake_open_file(files[i][1], strlen(files[i][1]));
 	if (in_session && path[0] != '/')
 		return openat(dirfd, path, flags, mode);
 	return __real_open(path, flags, mode);
 }
+
+/* User and group names (port/print, port/setuser, port/setgroup, the
+ * group check of port access) come from this small database rather than
+ * the host's NSS: a lookup through /etc/nsswitch.conf and /etc/passwd
+ * (and systemd's userdb) is several system calls, most of the console's
+ * time, and the host's users would make a reproducer behave differently
+ * elsewhere.  "users" has a member, so the membership check has one to
+ * find. */
+static char *no_members[] = { NULL };
+static char *users_members[] = { "nobody", NULL };
+static struct passwd fake_pw[] = {
+	{ "root", "x", 0, 0, "root", "/root", "/bin/sh" },
+	{ "daemon", "x", 1, 1, "daemon", "/", "/bin/false" },
+	{ "nobody", "x", 65534, 65534, "nobody", "/", "/bin/false" },
+};
+static struct group fake_gr[] = {
+	{ "root", "x", 0, no_members },
+	{ "daemon", "x", 1, no_members },
+	{ "users", "x", 100, users_members },
+	{ "nogroup", "x", 65534, no_members },
+};
+#define NFAKE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct passwd *__wrap_getpwuid(uid_t uid);
+struct passwd *__wrap_getpwuid(uid_t uid)
+{
+	for (size_t i = 0; i < NFAKE(fake_pw); i++)
+		if (fake_pw[i].pw_uid == uid)
+			return &fake_pw[i];
+	return NULL;
+}
+
+struct passwd *__wrap_getpwnam(const char *name);
+struct passwd *__wrap_getpwnam(const char *name)
+{
+	for (size_t i = 0; i < NFAKE(fake_pw); i++)
+		if (strcmp(fake_pw[i].pw_name, name) == 0)
+			return &fake_pw[i];
+	return NULL;
+}
+
+struct group *__wrap_getgrgid(gid_t gid);
+struct group *__wrap_getgrgid(gid_t gid)
+{
+	for (size_t i = 0; i < NFAKE(fake_gr); i++)
+		if (fake_gr[i].gr_gid == gid)
+			return &fake_gr[i];
+	return NULL;
+}
+
+struct group *__wrap_getgrnam(const char *name);
+struct group *__wrap_getgrnam(const char *name)
+{
+	for (size_t i = 0; i < NFAKE(fake_gr); i++)
+		if (strcmp(fake_gr[i].gr_name, name) == 0)
+			return &fake_gr[i];
+	return NULL;
+}
+
+/* `load` for another user takes that user's groups with setgroups()
+ * (creds.c, fs_become).  glibc applies it to every thread of the
+ * process, signalling each one (libFuzzer runs threads of its own):
+ * that was a third of the console's time.  The kernel's setgroups
+ * changes only the calling thread, which is all the single-threaded
+ * switch has: the permission checks of its open() are the same. */
+int __wrap_setgroups(size_t n, const gid_t *list);
+int __wrap_setgroups(size_t n, const gid_t *list) { return (int)syscall(SYS_setgroups, n, list); }
 
 int __real_vlan_create(int vid);
 int __wrap_vlan_create(int vid);
@@ -335,7 +435,7 @@ static void ep_make(int i)
 	epfd[i] = fake_open(0);
 	p = sw.ports[ep_port[i]] ? sw.ports[ep_port[i]] : port_create(ep_port[i], 1);
 	FUZZ_CHECK(p != NULL, "port_create %d", ep_port[i]);
-	eps[i] = ep_sock_new(epfd[i], -1, 0, i ? "vde_plug: user=root pid=1" : "QEMU", NULL);
+	eps[i] = ep_sock_new(epfd[i], -1, 0, i ? "vde_plug: user=root pid=1" : "QEMU", NULL, 0);
 	FUZZ_CHECK(eps[i] != NULL, "ep_sock_new");
 	port_attach(p, eps[i]);
 }
@@ -400,14 +500,7 @@ static void cleanup(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	/* Files the fuzzer can load: "rc" some commands, "loop" itself
-	 * (the nesting bound).  Each load reads into a 1 MiB buffer, so the
-	 * recursion is not in "rc", which the fuzzer loads often. */
-	static const char *const files[][2] = {
-		{ "rc", "# an rc file\nvlan/create 7\nport/setvlan 1 7\nport/print\n"
-			"vlan/print 7\nnot/a/command\n\thelp  fstp\r\nshowinfo" },
-		{ "loop", "load loop\n" },
-	};
+	/* The files, also on disk: "./rc" and the like open them there. */
 	char path[128];
 	FILE *f;
 
@@ -438,6 +531,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	mac_pristine[3] = mac_max_entries;
 	mac_pristine[4] = mac_port_max;
 	trace = getenv("FUZZ_TRACE") != NULL;
+	transcript = getenv("FUZZ_TRANSCRIPT");
 	fake_capture_add(&listener);
 	if (loop_init() < 0 || ports_init(NPORTS) < 0 || mac_init(64) < 0 ||
 	    mgmt_init(sock, 0600, (gid_t)-1) < 0 || !listener)
@@ -462,8 +556,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in_session = 0;
 	if (trace)
 		fprintf(stderr, "%.*s\n", (int)cl.outlen, cl.out);
-	if (getenv("FUZZ_TRANSCRIPT")) { /* =FILE: the last session, kept on a crash */
-		FILE *t = fopen(getenv("FUZZ_TRANSCRIPT"), "w");
+	if (transcript) {
+		FILE *t = fopen(transcript, "w");
 		if (t) {
 			fwrite(cl.out, 1, cl.outlen, t);
 			fclose(t);

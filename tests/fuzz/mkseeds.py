@@ -222,6 +222,27 @@ def offload_seeds():
 offload_seeds()
 
 
+# ---- vnet: records [len16 big-endian][virtio-net header][frame], datagrams
+# from a cable of ours (fuzz_vnet.c) ----
+def vnet_seeds():
+    def rec(b):
+        return struct.pack(">H", len(b)) + b
+    eth = bytes.fromhex("020000000002 020000000001")
+    payload = bytes((i * 7) & 0xFF for i in range(10000))
+    tcp = struct.pack(">HHIIBBHHH", 40000, 5201, 1000, 2000, 0x50, 0x18, 512, 0, 0)
+    ip4 = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + 20 + len(payload), 7, 0x4000, 64, 6, 0,
+                      bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    tso = eth + b"\x08\x00" + ip4 + tcp + payload
+    put("vnet", "tso4.bin", rec(vnet(1, 1, 54, 1448, 34, 16) + tso))
+    put("vnet", "plain-and-csum.bin", rec(vnet(0, 0, 0, 0, 0, 0) + tso[:200]) +
+        rec(vnet(1, 0, 0, 0, 34, 16) + tso[:300]))
+    put("vnet", "bad.bin", rec(b"\x00" * 5) + rec(vnet(0, 3, 0, 0, 0, 0) + tso[:100]) +
+        rec(vnet(1, 1, 54, 1, 34, 16) + tso[:2000]) + rec(vnet(1, 0, 0, 0, 5000, 16) + tso[:100]) + rec(b""))
+
+
+vnet_seeds()
+
+
 # ---- gro: [flow: bit 0 IPv6, bits 1-3 TCP options / 4][MSS code][seq code][records]
 def gro_seeds():
     full, psh, short = 0x00, 0x01, 0x80  # record kinds as in fuzz_gro.c (0x60: a changed field)
