@@ -10,7 +10,6 @@
 #include "applets/switch/forward.h"
 #include "applets/switch/mgmt.h"
 #include "applets/switch/mirror.h"
-#include "applets/switch/observe.h"
 #include "applets/switch/port.h"
 #include "applets/switch/portimpair.h"
 #include "applets/switch/qemu.h"
@@ -235,8 +234,7 @@ static void add_mirror(struct switch_opts *o, const char *arg)
 		dir = "both";
 	m->src = (int)num_arg("--mirror", src, 0, 65535);
 	m->dst = (int)num_arg("--mirror", dst, 0, 65535);
-	m->dirs = !strcmp(dir, "in") ? OBS_IN : !strcmp(dir, "out") ? OBS_OUT : !strcmp(dir, "both") ? OBS_BOTH : 0;
-	if (!m->dirs)
+	if (!(m->dirs = mirror_dirs_parse(dir)))
 		usage_error("--mirror: '%s': the direction is in, out or both", arg);
 }
 

@@ -32,15 +32,23 @@ wait_for grep -q "joined (vdeplug" "$T/sw.log" || fail "the sender did not join"
 running() { "$VDE" vdecmd "$m" capture/print | grep -q "^capture to"; }
 stopped() { "$VDE" vdecmd "$m" capture/print | grep -q "^no capture"; }
 
+# first_frame WHAT N: vde capture WHAT - | tcpdump -c 1 -r - ($T/cN.err,
+# $T/tN.out): tcpdump prints its frame while the sender still runs, and
+# both end cleanly, vde capture silent
+first_frame() {
+	timeout 60 sh -c "'$VDE' capture '$1' - 2> '$T/c$2.err' | tcpdump -n -c 1 -r - > '$T/t$2.out' 2>/dev/null" &
+	local reader=$!
+	wait_for -t 30 test -s "$T/t$2.out" || fail "tcpdump saw no frame: $(cat "$T/c$2.err")"
+	cat "$T/t$2.out"
+	kill -0 "$PID_sender" 2>/dev/null || fail "the sender ended"
+	wait "$reader" || fail "vde capture $1 | tcpdump -c 1 failed: $(cat "$T/c$2.err")"
+	[ -s "$T/c$2.err" ] && fail "vde capture said: $(cat "$T/c$2.err")"
+	return 0
+}
+
 say "console: vde capture MGMT - | tcpdump -c 1 -r -"
-timeout 60 sh -c "'$VDE' capture '$m' - 2> '$T/c1.err' | tcpdump -n -c 1 -r - > '$T/t1.out' 2>/dev/null" &
-reader=$!
-wait_for -t 30 test -s "$T/t1.out" || fail "tcpdump saw no frame: $(cat "$T/c1.err")"
-cat "$T/t1.out"
-kill -0 "$PID_sender" 2>/dev/null || fail "the sender ended"
+first_frame "$m" 1
 grep -q "ethertype Unknown (0x88b5)\|0x88b5" "$T/t1.out" || fail "not our frame: $(cat "$T/t1.out")"
-wait "$reader" || fail "vde capture | tcpdump -c 1 failed: $(cat "$T/c1.err")"
-[ -s "$T/c1.err" ] && fail "vde capture said: $(cat "$T/c1.err")"
 wait_for stopped || fail "the capture outlived its reader"
 kill -0 "$PID_sw" || fail "the switch ended with the capture"
 
@@ -54,13 +62,7 @@ cat "$T/t6.out"
 wait_for stopped || fail "the capture outlived tshark"
 
 say "VNL: vde capture vde://DIR - | tcpdump -c 1 -r -"
-timeout 60 sh -c "'$VDE' capture 'vde://$d' - 2> '$T/c2.err' | tcpdump -n -c 1 -r - > '$T/t2.out' 2>/dev/null" &
-reader=$!
-wait_for -t 30 test -s "$T/t2.out" || fail "tcpdump saw no frame: $(cat "$T/c2.err")"
-cat "$T/t2.out"
-kill -0 "$PID_sender" 2>/dev/null || fail "the sender ended"
-wait "$reader" || fail "vde capture VNL | tcpdump -c 1 failed: $(cat "$T/c2.err")"
-[ -s "$T/c2.err" ] && fail "vde capture said: $(cat "$T/c2.err")"
+first_frame "vde://$d" 2
 
 say "VNL: one interface, inbound; -c 3 into tshark -r -"
 "$VDE" capture -c 3 "vde://$d" - 2> "$T/c3.err" |

@@ -351,11 +351,9 @@ static int print_ports(struct mgmt_session *s, char *arg, int all)
 
 /* ---- mirrors and bad wires: each command prints the state it leaves ---- */
 
-static const char *dirs_name(int dirs) { return dirs == OBS_IN ? "in" : dirs == OBS_OUT ? "out" : "both"; }
-
 static void mirror_line(void *ctx, int src, int dst, int dirs)
 {
-	mgmt_printf(ctx, "Port %04d -> %04d %s\n", src, dst, dirs_name(dirs));
+	mgmt_printf(ctx, "Port %04d -> %04d %s\n", src, dst, mirror_dirs_name(dirs));
 }
 
 /* port/mirror [SRC DST [in|out|both]] */
@@ -370,8 +368,7 @@ static int cmd_mirror(struct mgmt_session *s, char *arg)
 	if (n >= 2) {
 		if (mgmt_num(w[0], 0, sw.numports, &src) || mgmt_num(w[1], 0, sw.numports, &dst))
 			return EINVAL;
-		if (n == 3 && !(dirs = !strcmp(w[2], "in") ? OBS_IN : !strcmp(w[2], "out") ? OBS_OUT
-				       : !strcmp(w[2], "both") ? OBS_BOTH : 0))
+		if (n == 3 && !(dirs = mirror_dirs_parse(w[2])))
 			return EINVAL;
 		if ((err = mirror_add((int)src, (int)dst, dirs, why, sizeof(why)))) {
 			mgmt_printf(s, "%s\n", why);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct mirror {
 	struct observer obs;
@@ -146,6 +147,16 @@ int mirror_count(void)
 	for (struct mirror *m = mirrors; m; m = m->next)
 		n++;
 	return n;
+}
+
+int mirror_dirs_parse(const char *w)
+{
+	return !strcmp(w, "in") ? OBS_IN : !strcmp(w, "out") ? OBS_OUT : !strcmp(w, "both") ? OBS_BOTH : 0;
+}
+
+const char *mirror_dirs_name(int dirs)
+{
+	return dirs == OBS_IN ? "in" : dirs == OBS_OUT ? "out" : "both";
 }
 
 void mirror_free(void)

@@ -15,6 +15,9 @@ int mirror_remove(int src, int dst);
 /* One line per mirror: "SRC -> DST in|out|both". */
 void mirror_list(void (*line)(void *ctx, int src, int dst, int dirs), void *ctx);
 int mirror_count(void);
+/* "in", "out", "both" <-> OBS_IN, OBS_OUT, OBS_BOTH; 0 for another word. */
+int mirror_dirs_parse(const char *word);
+const char *mirror_dirs_name(int dirs);
 void mirror_free(void);
 
 #endif

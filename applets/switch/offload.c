@@ -133,3 +133,19 @@ int offload_segment(const uint8_t *f, size_t len, const struct vnet_hdr *h,
 	}
 	return 0;
 }
+
+int offload_to_plain(const uint8_t *f, size_t len, const struct vnet_hdr *vh,
+		     void (*out)(void *ctx, const uint8_t *seg, size_t seglen), void *ctx)
+{
+	static uint8_t copy[VDE_FRAME_MAX + 64];
+
+	if (vh->gso_type != VNET_GSO_NONE)
+		return offload_segment(f, len, vh, out, ctx);
+	if (len > sizeof(copy))
+		return -1;
+	memcpy(copy, f, len);
+	if (offload_csum(copy, len, vh) < 0)
+		return -1;
+	out(ctx, copy, len);
+	return 0;
+}

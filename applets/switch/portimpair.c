@@ -68,9 +68,11 @@ static uint64_t next_due(void)
 	uint64_t t = UINT64_MAX;
 
 	for (struct port_impair *w = impaired; w; w = w->next)
-		for (int d = 0; d < 2; d++)
-			if (impair_next_due(&w->im, d) < t)
-				t = impair_next_due(&w->im, d);
+		for (int d = 0; d < 2; d++) {
+			uint64_t due = impair_next_due(&w->im, d);
+			if (due < t)
+				t = due;
+		}
 	return t;
 }
 
@@ -134,25 +136,18 @@ static void offer_segment(void *ctx, const uint8_t *seg, size_t len)
 
 static int take(struct port *p, int dir, const uint8_t *f, size_t len, const struct vnet_hdr *vh)
 {
-	static uint8_t scratch[VDE_FRAME_MAX + 64];
 	struct port_impair *w = p->impair;
 	struct offer_ctx c = { w, dir, now_us() };
 
 	if (!impair_dir_active(&w->im, dir))
 		return 0;
-	if (vh && vh->gso_type != VNET_GSO_NONE) {
-		if (offload_segment(f, len, vh, offer_segment, &c) < 0)
-			p->drops++;
-	} else if (vh) { /* a checksum left to us: finish it on a copy */
-		if (len > sizeof(scratch) || (memcpy(scratch, f, len), offload_csum(scratch, len, vh) < 0))
-			p->drops++;
-		else
-			impair_offer(&w->im, dir, scratch, len, c.now);
-	} else {
+	if (!vh)
 		impair_offer(&w->im, dir, f, len, c.now);
-	}
-	if (impair_next_due(&w->im, dir) < armed)
-		arm(impair_next_due(&w->im, dir));
+	else if (offload_to_plain(f, len, vh, offer_segment, &c) < 0)
+		p->drops++;
+	uint64_t due = impair_next_due(&w->im, dir);
+	if (due < armed)
+		arm(due);
 	return 1;
 }
 

@@ -407,8 +407,6 @@ static void send_segment(void *ctx, const uint8_t *seg, size_t len)
  * offloading taps, segmented or checksummed for everyone else. */
 static int send_offload(struct endpoint *ep, const uint8_t *f, size_t len, const struct vnet_hdr *vh)
 {
-	static uint8_t scratch[VDE_FRAME_MAX + 64];
-
 	if (!vh) {
 		/* segments from a cable, for an offloading tap: merge them */
 		if (ep->vnet && sw.gro && batching && list_ep(ep) == 0 &&
@@ -418,15 +416,8 @@ static int send_offload(struct endpoint *ep, const uint8_t *f, size_t len, const
 	}
 	if (ep->vnet)
 		return send_frame(ep, vh, f, len, 0);
-	if (vh->gso_type != VNET_GSO_NONE) { /* cut the super-frame up */
-		if (offload_segment(f, len, vh, send_segment, ep) == 0)
-			return 0;
-	} else if (len <= sizeof(scratch)) { /* finish the checksum on a copy:
-						 offloading peers want it partial */
-		memcpy(scratch, f, len);
-		if (offload_csum(scratch, len, vh) == 0)
-			return send_frame(ep, NULL, scratch, len, 0);
-	}
+	if (offload_to_plain(f, len, vh, send_segment, ep) == 0)
+		return 0;
 	count_drop(ep);
 	return -1;
 }
