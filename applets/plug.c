@@ -28,6 +28,7 @@
 
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/offload.h"
 #include "common/proto.h"
 #include "common/util.h"
 #include "common/vep.h"
@@ -108,11 +109,23 @@ const char plug_help[] =
 	"  -F, --maxframe N      frames longer than N bytes are dropped before they\n"
 	"                        enter a stream (stdout, a command); 1518 keeps a\n"
 	"                        vde2 or VDE1 plug at the far end happy; default 9234\n"
+	"      --nooffload       plain frames only: no offer of TCP super-frames to\n"
+	"                        the switch or on the stream (below)\n"
 	"  -h, --help            this text\n"
 	"As a login shell (ssh HOST vde_plug, the account's shell is vde_plug)\n"
 	"only the command \"vde_plug\" runs, logged as with -l.\n"
 	"Contradicting options (-p 5 --port 6, [5] and --port 6, -g and --group\n"
 	"with different groups, -d with stdin/stdout) are an error (exit 2).\n"
+	"\n"
+	"Between two ends of ours (switches, plugs, --port cmd:// cables), TCP\n"
+	"super-frames of up to 64 KiB cross whole, with their virtio-net header:\n"
+	"we offer it to our switch when connecting, and on a stream (stdout, a\n"
+	"command) we begin with three empty records, which vde2 and vdeplug4 skip;\n"
+	"when the far end is ours too, each direction turns to 4-byte lengths once\n"
+	"a probe has shown the path carries any bytes (vde2's wirefilter in between\n"
+	"logs \"Packet length error\" once each way and stays plain).  What one end\n"
+	"agreed to and the other did not, we convert: super-frames are cut into\n"
+	"Ethernet frames for a vde2 or vdeplug4 peer.\n"
 	"\n"
 	"Frames of up to 9236 bytes are accepted on a stream; frames shorter than\n"
 	"14 bytes are dropped.  A length above 9236 is reported (at most once a\n"
@@ -137,12 +150,31 @@ const char plug2tap_help[] =
 
 #define BATCH 32                         /* frames per recv/send call */
 #define FRAME_BUF (VDE_STREAM_MAX + 1)   /* one more: longer ones are seen */
+/* From a switch that sends us super-frames (vde:// with VDE_EXT_VNET):
+ * bigger buffers, made when it first does (pages a small frame never
+ * touches cost no memory). */
+#define BIG_BATCH BATCH
+#define BIG_BUF (STREAM_VNET_MAX + 1)
+/* Frames converted on the way (a vnet header added, or a super-frame cut
+ * into Ethernet frames for a plain far end) wait here: room for the
+ * worst super-frame, 745 segments of 88 bytes and their headers. */
+#define STAGE_BYTES (256 * 1024)
+#define OUT_MAX 1024
 
-/* Frames one way, from -> to; v[head..n) wait for room at to. */
+/* Frames one way, from -> to: in[in_next..in_n) were received and not
+ * yet looked at; out[head..n) wait for room at to (pointing into in's
+ * buffers, or at converted copies in stage). */
 struct dir {
 	struct vep *from, *to;
+	int in_next, in_n;
+	int in_vnet;            /* in[] are vnet records (from->vnet_in when
+				 * they were read: a stream turns after them) */
 	int head, n;
-	struct iovec v[BATCH];
+	size_t staged;          /* bytes of stage in use */
+	uint8_t *stage;         /* STAGE_BYTES, made when first needed */
+	uint8_t (*big)[BIG_BUF]; /* BIG_BATCH buffers, likewise */
+	struct iovec in[BATCH];
+	struct iovec out[OUT_MAX];
 	uint8_t buf[BATCH][FRAME_BUF];
 };
 
@@ -154,6 +186,7 @@ struct conf {
 	int daemon, log;
 	const char *pidfile;
 	size_t maxframe;
+	int nooffload;          /* --nooffload: plain frames only */
 };
 
 struct plug {
@@ -179,7 +212,7 @@ static void stop(struct plug *p, int rc)
 /* ---- options ---- */
 
 enum {
-	O_PORT = 0x100, O_PORT2, O_GROUP, O_PIDFILE, O_CABLE,
+	O_PORT = 0x100, O_PORT2, O_GROUP, O_PIDFILE, O_CABLE, O_NOOFFLOAD,
 };
 
 static const struct option plug_longopts[] = {
@@ -199,6 +232,7 @@ static const struct option plug_longopts[] = {
 	{ "sock", required_argument, 0, 's' },
 	{ "maxframe", required_argument, 0, 'F' },
 	{ "cable-group", required_argument, 0, O_CABLE },
+	{ "nooffload", no_argument, 0, O_NOOFFLOAD },
 	{ "help", no_argument, 0, 'h' },
 	{ 0, 0, 0, 0 },
 };
@@ -366,6 +400,7 @@ static void plug_option(int opt, char **argv, struct conf *c, struct seen *s)
 	case 'm': set_mode(&s->mode[0], &s->mode_given[0], (int)parse_mode_opt(optarg), "mode"); break;
 	case 'M': set_mode(&s->mode[1], &s->mode_given[1], (int)parse_mode_opt(optarg), "-M/--mod2"); break;
 	case 's': set_str(&s->sock, optarg, "--sock"); break;
+	case O_NOOFFLOAD: c->nooffload = 1; break;
 	case 'F':
 		if (parse_long(optarg, ETH_HDR_LEN, VDE_STREAM_MAX, &v) < 0)
 			usage_error("bad --maxframe '%s' (%d..%d)", optarg, ETH_HDR_LEN, VDE_STREAM_MAX);
@@ -543,7 +578,7 @@ static int deliver(struct plug *p, struct dir *d)
 	int r;
 
 	if (d->head < d->n) {
-		r = d->to->kind->send(d->to, d->v + d->head, d->n - d->head);
+		r = d->to->kind->send(d->to, d->out + d->head, d->n - d->head);
 		if (r < 0) {
 			stop(p, d->to->rc);
 			return 0;
@@ -553,7 +588,128 @@ static int deliver(struct plug *p, struct dir *d)
 	if (d->head < d->n)
 		return 0;
 	d->head = d->n = 0;
+	d->staged = 0;
 	return 1;
+}
+
+static void pass(struct dir *d, const uint8_t *f, size_t len, size_t max)
+{
+	if (len >= ETH_HDR_LEN && len <= max) /* runts are not Ethernet */
+		d->out[d->n++] = (struct iovec){ (void *)f, len };
+}
+
+/* Room in the stage for len more bytes (made on first use)? */
+static uint8_t *stage_room(struct dir *d, size_t len)
+{
+	if (!d->stage && !(d->stage = malloc(STAGE_BYTES)))
+		return NULL;
+	if (d->staged + len > STAGE_BYTES || d->n == OUT_MAX)
+		return NULL;
+	return d->stage + d->staged;
+}
+
+static void stage_segment(void *ctx, const uint8_t *seg, size_t len)
+{
+	struct dir *d = ctx;
+	uint8_t *at = len <= d->to->maxsend ? stage_room(d, len) : NULL;
+
+	if (!at)
+		return; /* cannot be for a valid header (see STAGE_BYTES) */
+	memcpy(at, seg, len);
+	d->staged += len;
+	d->out[d->n++] = (struct iovec){ at, len };
+}
+
+/* A plain frame to a far end that takes vnet records: a header before
+ * it.  0 when the stage is full (the frame waits for the next round). */
+static int add_header(struct dir *d, const uint8_t *f, size_t len)
+{
+	static const struct vnet_hdr plain;
+	uint8_t *at;
+
+	if (len < ETH_HDR_LEN || len > VDE_STREAM_MAX)
+		return 1; /* dropped, as pass() would */
+	if (!(at = stage_room(d, sizeof(plain) + len)))
+		return 0;
+	memcpy(at, &plain, sizeof(plain));
+	memcpy(at + sizeof(plain), f, len);
+	d->staged += sizeof(plain) + len;
+	d->out[d->n++] = (struct iovec){ at, sizeof(plain) + len };
+	return 1;
+}
+
+/* A vnet record to a far end that takes plain frames: the header off,
+ * a super-frame cut up and checksums finished (offload.c).  0 when it
+ * must wait for an empty stage. */
+static int strip_header(struct dir *d, const uint8_t *rec, size_t len)
+{
+	struct vnet_hdr vh;
+	const uint8_t *f = rec + sizeof(vh);
+	size_t flen = len - sizeof(vh);
+
+	if (len < sizeof(vh) + ETH_HDR_LEN)
+		return 1;
+	memcpy(&vh, rec, sizeof(vh));
+	if (vh.gso_type == VNET_GSO_NONE && !(vh.flags & VNET_F_NEEDS_CSUM)) {
+		pass(d, f, flen, d->to->maxsend);
+		return 1;
+	}
+	if (!offload_hdr_ok(&vh, flen, VDE_STREAM_MAX))
+		return 1; /* a hostile or broken header: dropped */
+	if (d->n > 0)
+		return 0; /* a super-frame is cut into an empty stage */
+	offload_to_plain(f, flen, &vh, stage_segment, d);
+	return 1;
+}
+
+/* Frames received, as the far end takes them, into out[] until the
+ * received ones are done or the stage is full. */
+static void convert(struct dir *d)
+{
+	int vin = d->in_vnet, vout;
+
+	if (d->to->vnet_out_ready) /* nothing staged: the moment to turn */
+		vep_stream_vnet_out(d->to);
+	vout = d->to->vnet_out;
+	for (; d->in_next < d->in_n && d->n < OUT_MAX; d->in_next++) {
+		const struct iovec *v = &d->in[d->in_next];
+		int done = 1;
+		if (vin == vout)
+			pass(d, v->iov_base, v->iov_len, d->to->maxsend);
+		else if (vout)
+			done = add_header(d, v->iov_base, v->iov_len);
+		else
+			done = strip_header(d, v->iov_base, v->iov_len);
+		if (!done)
+			break;
+	}
+}
+
+/* Deliver what waits, converting the received frames as room allows;
+ * 1 when all of them are gone. */
+static int drain(struct plug *p, struct dir *d)
+{
+	for (;;) {
+		if (!deliver(p, d))
+			return 0;
+		if (d->in_next == d->in_n)
+			return 1;
+		convert(d);
+	}
+}
+
+/* Receive buffers: ours, or for super-frames from a switch the big ones. */
+static int recv_buffers(struct dir *d)
+{
+	int big = d->from->vnet_in && !(d->from->kind->flags & VEP_STREAM);
+
+	if (big && !d->big && !(d->big = malloc(BIG_BATCH * sizeof(*d->big)))) {
+		log_err("out of memory for offloaded frames");
+		return -1;
+	}
+	for (int i = 0; i < (big ? BIG_BATCH : BATCH); i++)
+		d->in[i] = big ? (struct iovec){ d->big[i], BIG_BUF } : (struct iovec){ d->buf[i], FRAME_BUF };
+	return big ? BIG_BATCH : BATCH;
 }
 
 /* Read a batch from d->from and pass it on; a second batch when the
@@ -561,23 +717,22 @@ static int deliver(struct plug *p, struct dir *d)
 static void pump(struct plug *p, struct dir *d)
 {
 	for (int round = 0; round < 2 && !p->stop; round++) {
-		int n, k = 0;
-		if (!deliver(p, d))
+		int n, want;
+		if (!drain(p, d))
 			return;
-		for (int i = 0; i < BATCH; i++)
-			d->v[i] = (struct iovec){ d->buf[i], FRAME_BUF };
-		n = d->from->kind->recv(d->from, d->v, BATCH);
+		if ((want = recv_buffers(d)) < 0) {
+			stop(p, 1);
+			return;
+		}
+		d->in_vnet = d->from->vnet_in;
+		n = d->from->kind->recv(d->from, d->in, want);
 		if (n < 0) {
 			stop(p, d->from->rc);
 			return;
 		}
-		/* Runts are not Ethernet; longer than the far end takes: drop. */
-		for (int i = 0; i < n; i++)
-			if (d->v[i].iov_len >= ETH_HDR_LEN && d->v[i].iov_len <= d->to->maxsend)
-				d->v[k++] = d->v[i];
-		d->head = 0;
-		d->n = k;
-		if (!deliver(p, d) || (n < BATCH && !d->from->in_buffered))
+		d->in_next = 0;
+		d->in_n = n;
+		if (!drain(p, d) || (n < want && !d->from->in_buffered))
 			return;
 	}
 }
@@ -592,7 +747,7 @@ static void room_at(struct plug *p, int i)
 		stop(p, e->rc);
 		return;
 	}
-	deliver(p, &p->dir[1 - i]);
+	drain(p, &p->dir[1 - i]);
 }
 
 struct slots { int in, out, ctl; };
@@ -614,7 +769,7 @@ static void run(struct plug *p)
 
 		for (int i = 0; i < 2; i++) {
 			struct vep *e = p->ep[i];
-			int want_in = p->dir[i].n == 0;
+			int want_in = p->dir[i].n == 0 && p->dir[i].in_next == p->dir[i].in_n;
 			int want_out = p->dir[1 - i].n > 0 || (e->kind->wants_out && e->kind->wants_out(e));
 			short ev = (short)(want_in ? POLLIN : 0);
 			if (e->fd_out == e->fd_in && want_out)
@@ -659,13 +814,33 @@ static void run(struct plug *p)
 		for (int i = 0; i < 2 && !p->stop; i++) {
 			struct vep *e = p->ep[i];
 			if ((fds[sl[i].in].revents & (POLLIN | POLLERR | POLLHUP)) ||
-			    (p->dir[i].n == 0 && e->in_buffered))
+			    (p->dir[i].n == 0 && p->dir[i].in_next == p->dir[i].in_n && e->in_buffered))
 				pump(p, &p->dir[i]);
 		}
 	}
 }
 
 /* ---- the two applets ---- */
+
+static int can_vnet(const char *vnl)
+{
+	char scheme[VNL_SCHEME_MAX + 1];
+	int bad;
+	const struct vep_kind *k = vep_find(vnl, scheme, &bad); /* checked: silent */
+
+	return k && (k->flags & VEP_VNET);
+}
+
+/* Offloaded frames cross us whole when both ends can carry them (two
+ * switches of ours, a switch and a stream to another plug of ours):
+ * each end is offered them, and what one end agrees to and the other
+ * does not, we convert (a header added, a super-frame cut up). */
+static int offload_both(const struct conf *c)
+{
+	if (c->nooffload || !can_vnet(c->nvnl ? c->vnl[0] : ""))
+		return 0;
+	return c->nvnl < 2 || can_vnet(c->vnl[1]); /* else stdin/stdout or "= CMD" */
+}
 
 static int join(struct plug *p)
 {
@@ -685,6 +860,9 @@ static int join(struct plug *p)
 	 * answers, ptp://PATH+), and a "kill" right after the start must
 	 * still find them removed.  Children we fork unblock them. */
 	setup_signals();
+	int vnet = offload_both(c);
+	if (vnet)
+		c->a[0].ext = c->a[1].ext = VDE_EXT_VNET;
 	if (vep_open(c->nvnl ? c->vnl[0] : "", &c->a[0], &p->ep[0]) < 0)
 		return 1;
 	if (c->nvnl == 2)
@@ -693,6 +871,8 @@ static int join(struct plug *p)
 		rc = vep_cmd_argv(c->cmd, &p->ep[1]);
 	else
 		rc = vep_open("stdio://", &c->a[1], &p->ep[1]);
+	if (rc == 0 && c->cmd && vnet)
+		vep_stream_offer(p->ep[1]);
 	if (rc < 0) {
 		vep_close(p->ep[0]);
 		return 1;
@@ -719,6 +899,10 @@ static int join(struct plug *p)
 		log_start_stop("STOP");
 	vep_close(p->ep[1]);
 	vep_close(p->ep[0]);
+	for (int i = 0; i < 2; i++) {
+		free(p->dir[i].stage);
+		free(p->dir[i].big);
+	}
 	if (c->pidfile)
 		unlink(c->pidfile);
 	rc = p->rc;

@@ -221,6 +221,22 @@ struct pcap_rec_hdr {
 };
 
 _Static_assert(sizeof(struct vnet_hdr) == 10, "virtio_net_hdr is 10 bytes");
+
+/* A vnet header on a stream between hosts (stream.h) is little-endian,
+ * as virtio's: swap its 16-bit fields in place on a big-endian host
+ * (both ways: the swap is its own inverse); nothing to do elsewhere. */
+static inline void vnet_hdr_wire(uint8_t *h)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	for (int i = 2; i < 10; i += 2) {
+		uint8_t t = h[i];
+		h[i] = h[i + 1];
+		h[i + 1] = t;
+	}
+#else
+	(void)h;
+#endif
+}
 _Static_assert(sizeof(struct bpdu_hdr) == BPDU_TCN_LEN, "TCN BPDU");
 _Static_assert(sizeof(struct bpdu_config) == BPDU_CONFIG_LEN, "configuration BPDU");
 _Static_assert(sizeof(struct sockaddr_un) == 110, "sockaddr_un must be 110 bytes");

@@ -15,6 +15,39 @@ void stream_dec_init_hdr(struct stream_dec *d, size_t max, size_t hdrlen)
 	d->need = 0;
 	d->skip = 0;
 	d->errors = 0;
+	d->offered = 0;
+	d->probe_seen = 0;
+	d->vnet = 0;
+	d->empties = 0;
+	d->events = 0;
+}
+
+/* A length in the plain VDE framing that is one of the negotiation's
+ * (stream.h): 1 when it was, and the step goes on (or stops: *stop). */
+static int negotiation(struct stream_dec *d, int *stop)
+{
+	if (d->need == 0) {
+		if (d->hdrlen == VDE_STREAM_HDR && !d->vnet && ++d->empties == STREAM_OFFER_EMPTIES)
+			d->events |= STREAM_EV_OFFER;
+		return 1; /* empty records are skipped */
+	}
+	d->empties = 0;
+	if (!d->offered || d->vnet || d->hdrlen != VDE_STREAM_HDR)
+		return 0;
+	if (d->need == STREAM_PROBE) {
+		d->events |= STREAM_EV_PROBE;
+		d->probe_seen = 1;
+		return 1;
+	}
+	if (d->need == STREAM_SWITCH && d->probe_seen) {
+		d->events |= STREAM_EV_SWITCH;
+		d->vnet = 1;
+		d->hdrlen = STREAM_HDR_QEMU;
+		d->max = STREAM_VNET_MAX;
+		*stop = 1; /* what follows is another framing: the owner looks first */
+		return 1;
+	}
+	return 0;
 }
 
 size_t stream_dec_step(struct stream_dec *d, const uint8_t *p, size_t len,
@@ -39,11 +72,14 @@ size_t stream_dec_step(struct stream_dec *d, const uint8_t *p, size_t len,
 			d->need = 0;
 			for (size_t i = 0; i < d->hdrlen; i++)
 				d->need = d->need << 8 | d->buf[i];
-			if (d->need == 0) { /* empty frames are skipped */
+			int stop = 0;
+			if (negotiation(d, &stop)) {
 				d->have = 0;
+				if (stop)
+					break;
 				continue;
 			}
-			if (d->need > d->max && d->hdrlen == STREAM_HDR_QEMU && d->need <= STREAM_QEMU_LIMIT) {
+			if (d->need > d->max && d->hdrlen == STREAM_HDR_QEMU && !d->vnet && d->need <= STREAM_QEMU_LIMIT) {
 				d->errors++; /* a frame, but too long: drop it */
 				d->skip = d->need;
 				d->have = 0;

@@ -35,7 +35,9 @@ struct vep_args {
 			    * own, all of it ended at close (no terminal to
 			    * share: a switch; vde_plug keeps ssh's prompts) */
 	unsigned ext;      /* vde://: offer these VDE_EXT_* to the switch
-			    * (proto.h); e->vnet says what was granted */
+			    * (proto.h); stdio://, cmd://: VDE_EXT_VNET is
+			    * offered in band (stream.h); e->vnet_* say what
+			    * was agreed */
 };
 
 struct vep;
@@ -75,6 +77,7 @@ enum vep_kind_flags {
 	VEP_NESTED = 4, /* runs a switch of its own (not inside a switch) */
 	VEP_NOFRAMES = 8, /* carries no frames (null://): no use as a port */
 	VEP_RAW_RUNTS = 16, /* the far end wants runts unpadded (QEMU framing) */
+	VEP_VNET = 32,      /* can carry vnet records, if the far end agrees */
 };
 
 struct vep {
@@ -85,8 +88,15 @@ struct vep {
 	size_t maxsend;   /* longer frames are dropped before send */
 	int rc;           /* set when ended: 0 clean end, 1 error */
 	uint64_t dropped; /* frames the kind dropped on the way in (too long) */
-	int vnet;         /* each datagram is [struct vnet_hdr][frame]: a
-			     switch of ours granted VDE_EXT_VNET (vde://) */
+	/* Frames carry a struct vnet_hdr before them, and may be offloaded
+	 * super-frames: each frame recv gives (vnet_in) or send takes
+	 * (vnet_out) is [vnet_hdr][frame].  vde:// when a switch of ours
+	 * granted VDE_EXT_VNET (both at once); a stream when its far end,
+	 * ours too, agreed (stream.h), each direction when it did. */
+	int vnet_in, vnet_out;
+	int vnet_out_ready; /* a stream: the far end agreed; the owner calls
+			     * vep_stream_vnet_out() once no plain frame of
+			     * its own waits to be sent */
 	void *priv;
 };
 
@@ -131,6 +141,7 @@ int vep_group(const char *group, unsigned *gid);
  * stdio:// and cmd:// ---- */
 #define VEP_STREAM_OUT (128 * 1024) /* a slow reader costs drops, not memory */
 #define VEP_STREAM_IN (64 * 1024)
+#define VEP_STREAM_CTL 16 /* beyond OUT: the negotiation's records always fit */
 
 struct vep_stream {
 	int out_flags;         /* fd_out's flags, restored at close: O_NONBLOCK
@@ -146,11 +157,15 @@ struct vep_stream {
 	uint64_t err_last;
 	size_t in_off, in_len;
 	size_t out_off, out_len;
+	size_t out_hdrlen;     /* length bytes of frames we send: 2, or 4
+				* (QEMU's framing; our vnet records) */
+	int probed;            /* we sent PROBE (the peer offered) */
+	int confirmed;         /* we sent CONFIRM (the peer probed) */
 	/* frames handed out by the last recv, for the deframer callback */
 	struct iovec *rv;
 	int rn, rmax;
 	uint8_t in[VEP_STREAM_IN];
-	uint8_t out[VEP_STREAM_OUT];
+	uint8_t out[VEP_STREAM_OUT + VEP_STREAM_CTL];
 };
 
 /* fd_in/fd_out of e, names for messages ("stdin", "stdout"); child > 0
@@ -159,9 +174,19 @@ int vep_stream_setup(struct vep *e, int fd_in, int fd_out, const char *in_name,
 		     const char *out_name, pid_t child, int own_fds);
 int vep_stream_recv(struct vep *e, struct iovec *v, int n);
 int vep_stream_send(struct vep *e, const struct iovec *v, int n);
+/* One frame given in n parts (a header, the frame): 1 taken, 0 no room
+ * now, -1 ended. */
+int vep_stream_send_record(struct vep *e, const struct iovec *parts, int n);
+/* n frames of two parts each, as vep_stream_send: how many were taken. */
+int vep_stream_send_records(struct vep *e, const struct iovec (*two)[2], int n);
 int vep_stream_flush(struct vep *e);
 int vep_stream_wants_out(const struct vep *e);
 void vep_stream_close(struct vep *e);
+/* Offer vnet records in band (stream.h) on a 2-byte stream: the kinds
+ * do it when asked in vep_args.ext; vde_plug's "= CMD" too. */
+void vep_stream_offer(struct vep *e);
+/* From now on frames sent are vnet records (e->vnet_out_ready first). */
+void vep_stream_vnet_out(struct vep *e);
 /* A stream endpoint on fds we were given (not closed by vep_close):
  * stdin/stdout, or the ALTERNATE_STDIN/OUT fds dpipe gives a middle
  * command.  0 and *out, or -1 after a message. */

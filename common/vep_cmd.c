@@ -138,7 +138,11 @@ static int cmd_open(struct vep *e, const struct vnl *v, const struct vep_args *a
 		return -1;
 	}
 	argv[0] = "/bin/sh";
-	return start(e, argv, a && a->own_pgrp);
+	if (start(e, argv, a && a->own_pgrp) < 0)
+		return -1;
+	if (a && (a->ext & VDE_EXT_VNET))
+		vep_stream_offer(e);
+	return 0;
 }
 
 const struct vep_kind vep_kind_cmd = {
@@ -146,7 +150,7 @@ const struct vep_kind vep_kind_cmd = {
 	.help = "cmd://\"COMMAND ARGS\"     a command run by /bin/sh -c; its stdin/stdout\n"
 		"                           carry the stream (e.g. cmd://\"ssh HOST vde_plug\")",
 	.vnl_flags = VNL_RAW,
-	.flags = VEP_STREAM,
+	.flags = VEP_STREAM | VEP_VNET,
 	.priv_size = sizeof(struct vep_stream),
 	.open = cmd_open,
 	.check = cmd_check,

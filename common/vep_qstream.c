@@ -24,6 +24,7 @@ static int framing(struct vep *e, int fd, const char *name)
 	if (vep_stream_setup(e, fd, fd, name, name, 0, 1) < 0)
 		return -1;
 	stream_dec_init_hdr(&s->dec, VDE_STREAM_MAX, STREAM_HDR_QEMU);
+	s->out_hdrlen = STREAM_HDR_QEMU;
 	s->end_on_bad = 1;
 	return 0;
 }

@@ -37,6 +37,7 @@ int vep_stream_setup(struct vep *e, int fd_in, int fd_out, const char *in_name,
 	e->fd_out = fd_out;
 	e->maxsend = VDE_FRAME_MAX;
 	stream_dec_init(&s->dec, VDE_STREAM_MAX);
+	s->out_hdrlen = VDE_STREAM_HDR;
 	fcntl(fd_in, F_SETPIPE_SZ, PIPE_SIZE);
 	fcntl(fd_out, F_SETPIPE_SZ, PIPE_SIZE);
 	s->out_flags = fcntl(fd_out, F_GETFL);
@@ -78,9 +79,89 @@ static void report_skipped(struct vep *e, struct vep_stream *s)
 	s->err_last = now;
 }
 
+/* ---- offloaded frames in band (stream.h) ---- */
+
+/* A negotiation record, after what is already buffered: the room past
+ * VEP_STREAM_OUT is kept for them. */
+static void put_ctl(struct vep_stream *s, const uint8_t *rec, size_t len)
+{
+	if (s->out_off + s->out_len + len > sizeof(s->out)) {
+		memmove(s->out, s->out + s->out_off, s->out_len);
+		s->out_off = 0;
+	}
+	if (s->out_len + len > sizeof(s->out))
+		return; /* cannot be: at most 4 of them, 16 bytes, ever */
+	memcpy(s->out + s->out_off + s->out_len, rec, len);
+	s->out_len += len;
+}
+
+void vep_stream_offer(struct vep *e)
+{
+	static const uint8_t offer[2 * STREAM_OFFER_EMPTIES];
+	struct vep_stream *s = e->priv;
+
+	if (s->out_hdrlen != VDE_STREAM_HDR || s->dec.offered)
+		return; /* QEMU's framing has no room for it */
+	s->dec.offered = 1;
+	put_ctl(s, offer, sizeof(offer));
+}
+
+void vep_stream_vnet_out(struct vep *e)
+{
+	static const uint8_t sw[2] = { STREAM_SWITCH >> 8, STREAM_SWITCH & 0xff };
+	struct vep_stream *s = e->priv;
+
+	if (!e->vnet_out_ready || e->vnet_out)
+		return;
+	put_ctl(s, sw, sizeof(sw));
+	e->vnet_out = 1;
+	e->vnet_out_ready = 0;
+	e->maxsend = STREAM_VNET_MAX;
+	s->out_hdrlen = STREAM_HDR_QEMU;
+	log_debug("%s: sending offloaded frames", s->out_name);
+}
+
+/* What the deframer saw of the peer's side of the agreement. */
+static void negotiate(struct vep *e, struct vep_stream *s)
+{
+	static const uint8_t probe[2] = { STREAM_PROBE >> 8, STREAM_PROBE & 0xff };
+	static const uint8_t confirm[2 + STREAM_CONFIRM_LEN] = { 0, STREAM_CONFIRM_LEN, 'v', 'd', 'e', 'x' };
+	unsigned ev = s->dec.events;
+
+	s->dec.events = 0;
+	if ((ev & STREAM_EV_OFFER) && s->dec.offered && !s->probed) {
+		put_ctl(s, probe, sizeof(probe));
+		s->probed = 1;
+	}
+	if ((ev & STREAM_EV_PROBE) && !s->confirmed) { /* once: no echo of a flood */
+		put_ctl(s, confirm, sizeof(confirm));
+		s->confirmed = 1;
+	}
+	if (ev & STREAM_EV_SWITCH) {
+		e->vnet_in = 1;
+		log_debug("%s: receiving offloaded frames", s->in_name);
+	}
+}
+
+/* The peer's CONFIRM: a record no Ethernet frame can be. */
+static int is_confirm(const struct vep_stream *s, const uint8_t *rec, size_t len)
+{
+	return len == STREAM_CONFIRM_LEN && s->probed && !s->dec.vnet &&
+	       memcmp(rec, STREAM_CONFIRM, STREAM_CONFIRM_LEN) == 0;
+}
+
 static void got_frame(void *ctx, const uint8_t *frame, size_t len)
 {
-	struct vep_stream *s = ctx;
+	struct vep *e = ctx;
+	struct vep_stream *s = e->priv;
+
+	if (is_confirm(s, frame, len)) {
+		if (!e->vnet_out)
+			e->vnet_out_ready = 1;
+		return;
+	}
+	if (s->dec.vnet && len >= sizeof(struct vnet_hdr))
+		vnet_hdr_wire((uint8_t *)frame); /* ours: in[] or the decoder's buffer */
 
 	/* Points into in[] or the decoder's buffer: both stay put until the
 	 * next recv, and the decoder's is only reused by a later frame, which
@@ -118,8 +199,18 @@ int vep_stream_recv(struct vep *e, struct iovec *v, int n)
 		int bad = 0;
 		int before = s->rn;
 		size_t used = stream_dec_step(&s->dec, s->in + s->in_off, s->in_len - s->in_off,
-					      got_frame, s, &bad);
+					      got_frame, e, &bad);
 		s->in_off += used;
+		if (s->dec.events) {
+			int switched = (s->dec.events & STREAM_EV_SWITCH) != 0;
+			negotiate(e, s);
+			if (switched) /* the rest is vnet records: a batch of its own */
+				break;
+		}
+		if (bad && s->dec.vnet) {
+			log_err("%s: bad offloaded frame length: closing it", s->in_name);
+			return vep_end(e, 1);
+		}
 		if (bad && s->end_on_bad) { /* no way to find the next frame */
 			log_err("%s: frame length above %d bytes: not a QEMU stream; closing it",
 				s->in_name, STREAM_QEMU_LIMIT);
@@ -137,6 +228,8 @@ int vep_stream_recv(struct vep *e, struct iovec *v, int n)
 			break;
 	}
 	e->in_buffered = s->in_off < s->in_len;
+	if (s->out_len > 0 && vep_stream_flush(e) < 0) /* the negotiation's answers */
+		return -1;
 	return s->rn;
 }
 
@@ -165,27 +258,62 @@ int vep_stream_flush(struct vep *e)
 	return 0;
 }
 
+/* One record of the concatenated parts into the output buffer: 1, or 0
+ * when there is no room for it now. */
+static int put_record(struct vep *e, struct vep_stream *s, const struct iovec *parts, int n)
+{
+	size_t hdr = s->out_hdrlen, len = 0;
+
+	for (int i = 0; i < n; i++)
+		len += parts[i].iov_len;
+	if (s->out_off + s->out_len + hdr + len > VEP_STREAM_OUT && s->out_off > 0) {
+		memmove(s->out, s->out + s->out_off, s->out_len);
+		s->out_off = 0;
+	}
+	if (s->out_len + hdr + len > VEP_STREAM_OUT)
+		return 0;
+	uint8_t *dst = s->out + s->out_off + s->out_len, *rec = dst + hdr;
+	stream_hdr_n(dst, hdr, len);
+	for (int i = 0; i < n; rec += parts[i].iov_len, i++)
+		memcpy(rec, parts[i].iov_base, parts[i].iov_len);
+	if (e->vnet_out && len >= sizeof(struct vnet_hdr))
+		vnet_hdr_wire(dst + hdr);
+	s->out_len += hdr + len;
+	return 1;
+}
+
 int vep_stream_send(struct vep *e, const struct iovec *v, int n)
 {
 	struct vep_stream *s = e->priv;
 	int done = 0;
 
-	for (; done < n; done++) {
-		size_t hdr = s->dec.hdrlen, need = hdr + v[done].iov_len;
-		if (VEP_STREAM_OUT - s->out_off - s->out_len < need && s->out_off > 0) {
-			memmove(s->out, s->out + s->out_off, s->out_len);
-			s->out_off = 0;
-		}
-		if (VEP_STREAM_OUT - s->out_len - s->out_off < need)
-			break;
-		uint8_t *dst = s->out + s->out_off + s->out_len;
-		stream_hdr_n(dst, hdr, v[done].iov_len);
-		memcpy(dst + hdr, v[done].iov_base, v[done].iov_len);
-		s->out_len += need;
-	}
+	while (done < n && put_record(e, s, v + done, 1))
+		done++;
 	if (vep_stream_flush(e) < 0)
 		return -1;
 	return done;
+}
+
+int vep_stream_send_records(struct vep *e, const struct iovec (*two)[2], int n)
+{
+	struct vep_stream *s = e->priv;
+	int done = 0;
+
+	while (done < n && put_record(e, s, two[done], 2))
+		done++;
+	if (vep_stream_flush(e) < 0)
+		return -1;
+	return done;
+}
+
+int vep_stream_send_record(struct vep *e, const struct iovec *parts, int n)
+{
+	struct vep_stream *s = e->priv;
+	int r = put_record(e, s, parts, n);
+
+	if (vep_stream_flush(e) < 0)
+		return -1;
+	return r;
 }
 
 int vep_stream_wants_out(const struct vep *e)
@@ -240,18 +368,21 @@ void vep_stream_close(struct vep *e)
 
 static int stdio_open(struct vep *e, const struct vnl *v, const struct vep_args *a)
 {
-	(void)a;
 	if (*v->addr || v->nopt) {
 		log_err("%s: stdio:// takes no address or options", e->name);
 		return -1;
 	}
-	return vep_stream_setup(e, STDIN_FILENO, STDOUT_FILENO, "stdin", "stdout", 0, 0);
+	if (vep_stream_setup(e, STDIN_FILENO, STDOUT_FILENO, "stdin", "stdout", 0, 0) < 0)
+		return -1;
+	if (a && (a->ext & VDE_EXT_VNET))
+		vep_stream_offer(e);
+	return 0;
 }
 
 const struct vep_kind vep_kind_stdio = {
 	.scheme = "stdio",
 	.help = "stdio://                 stdin/stdout, 2-byte length + frame (the default)",
-	.flags = VEP_STREAM | VEP_ONCE,
+	.flags = VEP_STREAM | VEP_ONCE | VEP_VNET,
 	.priv_size = sizeof(struct vep_stream),
 	.open = stdio_open,
 	.recv = vep_stream_recv,

@@ -117,7 +117,7 @@ static int vde_ep_open(struct vep *e, const struct vnl *v, const struct vep_args
 	e->fd_ctl = ctl;
 	e->maxsend = VDE_STREAM_MAX;
 	if (granted & VDE_EXT_VNET) {
-		e->vnet = 1;
+		e->vnet_in = e->vnet_out = 1;
 		e->maxsend = sizeof(struct vnet_hdr) + VNET_MAX_FRAME;
 	}
 	return 0;
@@ -146,6 +146,7 @@ const struct vep_kind vep_kind_vde = {
 	.help = "vde://DIR[PORT]          a VDE switch (DIR/ctl; a VDE1 socket file too);\n"
 		"                           also [port=N/group=G/mode=M]; vde:// alone or an\n"
 		"                           empty VNL is the default switch",
+	.flags = VEP_VNET,
 	.priv_size = sizeof(struct vde_ep),
 	.open = vde_ep_open,
 	.recv = vde_ep_recv,

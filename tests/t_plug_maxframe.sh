@@ -46,6 +46,8 @@ while len(got) < 3:
         break
     n = struct.unpack(">H", readn(2))[0]
     data = readn(n)
+    if n == 0:  # an empty record: our plug's offer (stream.h), skipped as vdeplug4 does
+        continue
     if data[14] != 0:
         got.append((n, data[14]))
 print(got)

@@ -7,6 +7,7 @@
 #include "portimpair.h"
 #include "tx.h"
 #include "common/log.h"
+#include "common/offload.h"
 #include "common/proto.h"
 
 #include <errno.h>
@@ -190,25 +191,6 @@ uint8_t (*ep_vnetbufs(void))[EP_VNETBUF]
 	return vnetbufs;
 }
 
-/* The smallest segment size we cut a super-frame into: TCP's own floor
- * (Linux's TCP_MIN_MSS).  Without it one 64 KiB frame with a 1-byte
- * size would become 65,000 frames for every port. */
-#define VNET_MIN_GSO_SIZE 88
-
-static int vnet_ok(const struct vnet_hdr *vh, size_t len)
-{
-	int gso = vh->gso_type & ~VNET_GSO_ECN;
-
-	if (gso != VNET_GSO_NONE && gso != VNET_GSO_TCPV4 && gso != VNET_GSO_TCPV6)
-		return 0;
-	if (gso != VNET_GSO_NONE && (vh->gso_size < VNET_MIN_GSO_SIZE || vh->hdr_len > len))
-		return 0;
-	if ((vh->flags & VNET_F_NEEDS_CSUM) && (size_t)vh->csum_start + vh->csum_offset + 2 > len)
-		return 0;
-	/* only a super-frame may be longer than a frame */
-	return len <= (gso == VNET_GSO_NONE ? sw.max_frame : VNET_MAX_FRAME);
-}
-
 void ep_vnet_sndbuf(int fd)
 {
 	int size = EP_VNET_SNDBUF;
@@ -234,7 +216,7 @@ void ep_rx_vnet(struct endpoint *ep, uint8_t *buf, size_t n)
 		ep_rx_frame(ep, f - SW_HEADROOM, len, 0); /* a plain frame */
 		return;
 	}
-	if (!vnet_ok(&vh, len)) {
+	if (!offload_hdr_ok(&vh, len, sw.max_frame)) {
 		ep->port->drops++;
 		return;
 	}

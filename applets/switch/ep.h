@@ -26,7 +26,9 @@ struct ep_ops {
 	 * sent, or -1 with errno (EAGAIN and kin: later). */
 	ssize_t (*write)(struct endpoint *ep, const struct iovec *iov, int n);
 	/* Write frames v[0..n), one iovec each, in one go: how many left,
-	 * or -1 with errno.  NULL: the kind takes one frame per write. */
+	 * or -1 with errno.  NULL: the kind takes one frame per write.
+	 * They are plain frames: an ep->vnet endpoint puts a header with no
+	 * offload state before each. */
 	int (*write_batch)(struct endpoint *ep, struct iovec *v, int n);
 	/* Does this errno from write mean the endpoint is gone? */
 	int (*gone)(int err);

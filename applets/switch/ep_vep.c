@@ -35,9 +35,10 @@ static int take(uint8_t *buf, struct iovec *iov)
 	return 0;
 }
 
-/* A cable to another of our switches that took vnet headers: its
- * datagrams may be super-frames, read into the big buffers. */
-static void vep_receive_vnet(struct endpoint *ep, struct vep *v)
+/* A cable to another of our switches that takes vnet headers (vde://
+ * granted VDE_EXT_VNET, or a stream agreed to them): its frames may be
+ * super-frames, read into the big buffers.  Returns the frames read. */
+static int receive_vnet(struct endpoint *ep, struct vep *v)
 {
 	uint8_t (*bufs)[EP_VNETBUF] = ep_vnetbufs();
 	struct iovec iov[EP_VNET_BATCH];
@@ -48,50 +49,75 @@ static void vep_receive_vnet(struct endpoint *ep, struct vep *v)
 	n = v->kind->recv(v, iov, EP_VNET_BATCH);
 	if (n < 0) {
 		tx_mark_dead(ep);
-		return;
+		return 0;
 	}
 	tx_batch_begin();
 	for (int i = 0; i < n && ep->ops; i++) {
-		if (iov[i].iov_len == 0 || iov[i].iov_len >= EP_VNET_MAXREAD ||
-		    iov[i].iov_base != bufs[i] + SW_HEADROOM)
+		uint8_t *mine = bufs[i] + SW_HEADROOM;
+		if (iov[i].iov_len == 0 || iov[i].iov_len >= EP_VNET_MAXREAD) {
 			ep->port->drops++; /* truncated */
-		else
-			ep_rx_vnet(ep, bufs[i], iov[i].iov_len);
+			continue;
+		}
+		if (iov[i].iov_base != mine) /* a stream's own memory */
+			memmove(mine, iov[i].iov_base, iov[i].iov_len);
+		ep_rx_vnet(ep, bufs[i], iov[i].iov_len);
 	}
 	tx_batch_end();
-	ep_rx_learn(ep, EP_VNET_BATCH, n);
+	return n;
+}
+
+static int receive_plain(struct endpoint *ep, struct vep *v, int budget)
+{
+	uint8_t (*bufs)[EP_RXBUF] = ep_rxbufs();
+	struct iovec iov[SW_BATCH];
+	int n;
+
+	for (int i = 0; i < budget; i++)
+		iov[i] = (struct iovec){ bufs[i] + SW_HEADROOM, VDE_FRAME_MAX + 1 };
+	n = v->kind->recv(v, iov, budget);
+	if (n < 0) {
+		tx_mark_dead(ep);
+		return 0;
+	}
+	tx_batch_begin();
+	for (int i = 0; i < n && ep->ops; i++) {
+		int bad = take(bufs[i], &iov[i]);
+		ep_rx_frame(ep, bufs[i], iov[i].iov_len, bad);
+	}
+	tx_batch_end();
+	return n;
+}
+
+/* A stream's far end agreed to take vnet records: switch over once
+ * nothing plain of ours waits, so no frame is framed the old way after
+ * the new one (tx.c adds the header from now on). */
+static void maybe_vnet_out(struct endpoint *ep, struct vep *v)
+{
+	if (!v->vnet_out_ready || !tx_idle(ep))
+		return;
+	vep_stream_vnet_out(v);
+	ep->vnet = 1;
+	ep->maxsend = VNET_MAX_FRAME;
 }
 
 static void vep_receive(struct endpoint *ep)
 {
-	uint8_t (*bufs)[EP_RXBUF] = ep_rxbufs();
 	struct vep *v = vep_of(ep);
-	struct iovec iov[SW_BATCH];
 	int budget = ep_rx_budget(ep), n, total = 0;
 
-	if (v->vnet) {
-		vep_receive_vnet(ep, v);
-		return;
-	}
 	/* A stream kind deframes a read at a time: what it holds (at most
-	 * its input buffer) is taken now, as epoll will not say it again. */
+	 * its input buffer) is taken now, as epoll will not say it again.
+	 * It may turn to vnet records between two calls (stream.h). */
 	do {
-		for (int i = 0; i < budget; i++)
-			iov[i] = (struct iovec){ bufs[i] + SW_HEADROOM, VDE_FRAME_MAX + 1 };
-		n = v->kind->recv(v, iov, budget);
-		if (n < 0) {
-			tx_mark_dead(ep);
-			break;
-		}
-		tx_batch_begin();
-		for (int i = 0; i < n && ep->ops; i++) {
-			int bad = take(bufs[i], &iov[i]);
-			ep_rx_frame(ep, bufs[i], iov[i].iov_len, bad);
-		}
-		tx_batch_end();
+		n = v->vnet_in ? receive_vnet(ep, v) : receive_plain(ep, v, budget);
 		total += n;
-	} while (n > 0 && v->in_buffered && ep->ops);
-	ep_rx_learn(ep, budget, total);
+	} while (n > 0 && v->in_buffered && ep->ops && v->rc == 0);
+	if (!ep->ops)
+		return;
+	ep_rx_learn(ep, v->vnet_in ? EP_VNET_BATCH : budget, total);
+	maybe_vnet_out(ep, v);
+	if (v->kind->wants_out && v->kind->wants_out(v))
+		ep_poll_out(ep, 1); /* the negotiation's answers wait */
 	struct vep_state *st = ep->kind_state;
 	if (v->dropped != st->dropped_seen && ep->port) { /* the kind's own drops count too */
 		ep->port->drops += v->dropped - st->dropped_seen;
@@ -123,7 +149,17 @@ static ssize_t vep_write(struct endpoint *ep, const struct iovec *iov, int n)
 {
 	struct vep *e = vep_of(ep);
 
-	if (e->vnet) { /* [header][frame]: one datagram (only vde:// has vnet) */
+	if (e->vnet_out && (e->kind->flags & VEP_STREAM)) { /* [header][frame]: one record */
+		int r = vep_stream_send_record(e, iov, n);
+		if (r < 0)
+			errno = EPIPE;
+		else if (r == 0)
+			errno = EAGAIN;
+		if (e->kind->wants_out(e))
+			ep_poll_out(ep, 1);
+		return r > 0 ? 1 : -1;
+	}
+	if (e->vnet_out) { /* [header][frame]: one datagram (vde://) */
 		struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
 		ssize_t r = sendmsg(e->fd_out, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (r < 0 && vep_unix_classify(errno) == VEP_E_GONE)
@@ -133,7 +169,51 @@ static ssize_t vep_write(struct endpoint *ep, const struct iovec *iov, int n)
 	return vep_send(ep, (struct iovec *)iov, 1); /* a frame is one piece here */
 }
 
-static int vep_write_batch(struct endpoint *ep, struct iovec *v, int n) { return vep_send(ep, v, n); }
+/* Plain frames to a cable that takes vnet records: a header with no
+ * offload state before each, n datagrams in one sendmmsg (vde://) or n
+ * records in one write (a stream). */
+static int vep_write_vnet_batch(struct endpoint *ep, struct vep *e, struct iovec *v, int n)
+{
+	static const struct vnet_hdr plain;
+	struct mmsghdr msgs[SW_BATCH];
+	struct iovec two[SW_BATCH][2];
+	int r;
+
+	if (n > SW_BATCH)
+		n = SW_BATCH;
+	for (int i = 0; i < n; i++) {
+		two[i][0] = (struct iovec){ (void *)&plain, sizeof(plain) };
+		two[i][1] = v[i];
+	}
+	if (e->kind->flags & VEP_STREAM) {
+		r = vep_stream_send_records(e, two, n);
+		if (r < 0)
+			errno = EPIPE;
+		else if (r == 0)
+			errno = EAGAIN;
+		if (e->kind->wants_out(e))
+			ep_poll_out(ep, 1);
+		return r > 0 ? r : -1;
+	}
+	memset(msgs, 0, sizeof(msgs[0]) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		msgs[i].msg_hdr.msg_iov = two[i];
+		msgs[i].msg_hdr.msg_iovlen = 2;
+	}
+	r = sendmmsg(e->fd_out, msgs, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (r < 0 && vep_unix_classify(errno) == VEP_E_GONE)
+		errno = EPIPE;
+	return r;
+}
+
+static int vep_write_batch(struct endpoint *ep, struct iovec *v, int n)
+{
+	struct vep *e = vep_of(ep);
+
+	if (e->vnet_out)
+		return vep_write_vnet_batch(ep, e, v, n);
+	return vep_send(ep, v, n);
+}
 
 static int vep_gone(int err) { return err == EPIPE; }
 
@@ -209,11 +289,13 @@ struct endpoint *ep_vep_adopt(struct vep *v, uid_t uid, const char *descr)
 	ep->maxsend = v->maxsend;
 	ep->module = v->kind->scheme;
 	ep->raw_runts = (v->kind->flags & VEP_RAW_RUNTS) != 0;
-	if (v->vnet) { /* tx.c adds the header; super-frames pass whole */
+	if (v->vnet_out) { /* tx.c adds the header; super-frames pass whole */
 		ep->vnet = 1;
 		ep->maxsend = VNET_MAX_FRAME;
 		ep_vnet_sndbuf(v->fd_out);
 	}
+	if (v->kind->wants_out && v->kind->wants_out(v))
+		ep_poll_out(ep, 1); /* a stream's offer (stream.h) */
 	return ep;
 }
 

@@ -12,7 +12,7 @@
  * held and goes out as it came.
  */
 #include "gro.h"
-#include "offload.h"
+#include "common/offload.h"
 #include "common/proto.h"
 
 #include <stdlib.h>

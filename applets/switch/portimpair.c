@@ -7,7 +7,7 @@
  * keeps a pointer to the copy it was handed. */
 #include "portimpair.h"
 #include "endpoint.h"
-#include "offload.h"
+#include "common/offload.h"
 #include "port.h"
 #include "sw.h"
 #include "common/impair.h"

@@ -6,7 +6,7 @@
  * A frame's way through the files, one direction:
  *   enters   ep_sock.c, ep_tap.c, ep_vep.c  (endpoint kinds, endpoint.h)
  *   decided  forward.c  (VLAN, learning, flooding; mactable.c, vlan.c)
- *   leaves   tx.c       (queues, batches; offload.c and gro.c as sinks)
+ *   leaves   tx.c       (queues, batches; common/offload.c and gro.c as sinks)
  */
 #ifndef VDE_SW_H
 #define VDE_SW_H

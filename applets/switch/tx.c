@@ -9,7 +9,7 @@
 #include "ep.h"
 #include "gro.h"
 #include "observe.h"
-#include "offload.h"
+#include "common/offload.h"
 #include "port.h"
 #include "portimpair.h"
 #include "sw.h"
@@ -282,11 +282,26 @@ static size_t ntxlist, captxlist;
 
 static void gro_out(void *ctx, const struct vnet_hdr *vh, const uint8_t *f, size_t len);
 
+static const struct vnet_hdr plain_hdr; /* a frame with no offload state */
+
+/* Collected frame i as write() and the queue take it: a vnet endpoint's
+ * with a header before it (its write_batch adds that itself). */
+static int one_frame(const struct endpoint *ep, int i, struct iovec iov[2])
+{
+	int n = 0;
+
+	if (ep->vnet)
+		iov[n++] = (struct iovec){ (void *)&plain_hdr, sizeof(plain_hdr) };
+	iov[n++] = ep->txv[i];
+	return n;
+}
+
 /* Send what ep collected: one write_batch, the rest (endpoint busy)
  * into its queue, in order. */
 static void flush_ep(struct endpoint *ep)
 {
 	int n = ep->ntx, done = 0;
+	struct iovec iov[2];
 
 	ep->ntx = 0;
 	if (!ep->ops)
@@ -295,11 +310,11 @@ static void flush_ep(struct endpoint *ep)
 		gro_flush(ep->gro, gro_out, ep);
 	if (ep->q && ep->q->frames > 0) {
 		for (int i = 0; i < n; i++)
-			enqueue(ep, &ep->txv[i], 1);
+			enqueue(ep, iov, one_frame(ep, i, iov));
 		return;
 	}
 	while (done < n) {
-		int r = n - done == 1 ? (ep->ops->write(ep, &ep->txv[done], 1) >= 0 ? 1 : -1)
+		int r = n - done == 1 ? (ep->ops->write(ep, iov, one_frame(ep, done, iov)) >= 0 ? 1 : -1)
 				      : ep->ops->write_batch(ep, ep->txv + done, n - done);
 		if (r > 0) {
 			done += r;
@@ -311,8 +326,13 @@ static void flush_ep(struct endpoint *ep)
 			return;
 		}
 		for (; done < n; done++)
-			enqueue(ep, &ep->txv[done], 1);
+			enqueue(ep, iov, one_frame(ep, done, iov));
 	}
+}
+
+int tx_idle(const struct endpoint *ep)
+{
+	return ep->ntx == 0 && (!ep->q || ep->q->frames == 0);
 }
 
 void tx_batch_begin(void) { batching = 1; }
@@ -364,7 +384,6 @@ static int collect(struct endpoint *ep, const uint8_t *f, size_t len)
 static int send_frame(struct endpoint *ep, const struct vnet_hdr *vh, const uint8_t *f, size_t len,
 		      int defer)
 {
-	static const struct vnet_hdr plain;
 	struct iovec iov[2];
 	int n = 0;
 
@@ -374,15 +393,16 @@ static int send_frame(struct endpoint *ep, const struct vnet_hdr *vh, const uint
 		count_drop(ep); /* more than the far end takes */
 		return -1;
 	}
-	/* a batch carries bare frames: a vnet endpoint's go one by one */
-	if (defer && batching && ep->ops->write_batch && !ep->vnet && collect(ep, f, len) == 0)
+	/* a batch carries bare frames (a vnet endpoint's write_batch adds
+	 * the header); offloaded ones go one by one */
+	if (defer && batching && ep->ops->write_batch && (!ep->vnet || !vh) && collect(ep, f, len) == 0)
 		return 0;
 	if (ep->ntx > 0) /* keep the order: what was collected goes first */
 		flush_ep(ep);
 	if (ep->gro) /* likewise for segments being merged */
 		gro_flush(ep->gro, gro_out, ep);
 	if (ep->vnet)
-		iov[n++] = (struct iovec){ (void *)(vh ? vh : &plain), sizeof(*vh) };
+		iov[n++] = (struct iovec){ (void *)(vh ? vh : &plain_hdr), sizeof(*vh) };
 	iov[n++] = (struct iovec){ (void *)f, len };
 	if (!ep->q || ep->q->frames == 0) {
 		if (ep->ops->write(ep, iov, n) >= 0)

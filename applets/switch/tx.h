@@ -5,7 +5,7 @@
  * frames a slow endpoint cannot take wait in its bounded output queue
  * (memory bounded in total and per user) until POLLOUT; a full queue
  * drops and counts.  Offload state (a tap's super-frames) is finished
- * here for endpoints that cannot take it (offload.c), and segments for
+ * here for endpoints that cannot take it (common/offload.c), and segments for
  * an offloading tap are merged (gro.c). */
 #ifndef VDE_TX_H
 #define VDE_TX_H
@@ -18,6 +18,9 @@ struct port;
 struct vnet_hdr;
 
 /* A receive batch begins: frames may be collected until it ends. */
+/* Nothing of ep's waits to be sent (no batch collected, nothing queued):
+ * the moment an endpoint may change how its frames are framed. */
+int tx_idle(const struct endpoint *ep);
 void tx_batch_begin(void);
 void tx_batch_end(void); /* tx_flush(), and no more collecting */
 /* Send everything collected now (a frame is about to be rewritten in

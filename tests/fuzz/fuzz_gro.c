@@ -31,7 +31,7 @@
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/fakefd.h"
 #include "applets/switch/endpoint.h"
-#include "applets/switch/offload.h"
+#include "common/offload.h"
 #include "applets/switch/port.h"
 #include "applets/switch/tx.h"
 #include "common/log.h"

@@ -22,7 +22,7 @@
  * checksums, be padded to 60 with zeros, and fit VDE_FRAME_MAX.
  */
 #include "tests/fuzz/fuzz.h"
-#include "applets/switch/offload.h"
+#include "common/offload.h"
 #include "common/proto.h"
 
 #include <string.h>

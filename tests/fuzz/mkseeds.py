@@ -64,6 +64,52 @@ def stream_seeds():
         stream(frame_bytes(100, 4), frame_bytes(9234, 5), frame_bytes(60, 6)))
     put("stream", "empty-frames.bin", bytes([0, 1, 5]) + b"\0\0\0\0" + stream(frame_bytes(20, 7)) + b"\0")
     put("stream", "max9236.bin", bytes([0, 1, 245]) + stream(frame_bytes(9236, 8), frame_bytes(9237, 9)))
+    stream_negotiation_seeds()
+
+
+# The in-band negotiation (stream.h): byte 1 bit 6 is "we offered", bit 5
+# swaps which run steps and which feeds.
+OFFER = b"\0\0" * 3
+PROBE = b"\xff\xff"
+SWITCH = b"\xff\xfe"
+VNET_MAX = 10 + 65550  # STREAM_VNET_MAX
+
+
+def vrec(n, seed):  # a record after SWITCH: a 4-byte length
+    return struct.pack(">I", n) + frame_bytes(n, seed)
+
+
+def stream_negotiation_seeds():
+    # two and two empty records (the first cut in its middle): no OFFER;
+    # then three: an OFFER
+    put("stream", "offer.bin", bytes([0, 2, 3, 250]) + b"\0\0" * 2 + stream(frame_bytes(14, 11)) +
+        b"\0\0" * 2 + stream(frame_bytes(14, 12)) + OFFER + stream(frame_bytes(60, 10)))
+    # four in a row, the fourth in the next read: one OFFER
+    put("stream", "offer-four.bin", bytes([0, 1, 6]) + OFFER + b"\0\0" + stream(frame_bytes(20, 29)))
+    # we offered: OFFER, PROBE, the peer's CONFIRM (a 4-byte record)
+    put("stream", "probe.bin", bytes([0, 0x40 | 2, 5, 1]) + OFFER + PROBE +
+        stream(frame_bytes(60, 13), b"vdex") + PROBE + stream(frame_bytes(1514, 14)))
+    # the same lengths without our offer: bad lengths, as in vde2
+    put("stream", "probe-not-offered.bin", bytes([0, 2, 9, 100]) + OFFER + PROBE +
+        stream(frame_bytes(60, 13)) + SWITCH + stream(frame_bytes(100, 15)))
+    # SWITCH, then vnet records: three empty ones (no OFFER there), the
+    # largest (65560 bytes, across chunks of 16 and 13 KiB, an empty read
+    # and small ones), a 1-byte one
+    vnet = (vrec(70, 16) + b"\0\0\0\0" * 3 + vrec(VNET_MAX, 17) + vrec(1, 18) +
+            vrec(1514, 19) + vrec(3, 20))
+    head = OFFER + PROBE + stream(frame_bytes(60, 21), b"vdex") + SWITCH
+    put("stream", "switch-cut.bin", bytes([0, 0x60 | 6, 1, 7, 255, 252, 0, 3]) + head + vnet)
+    put("stream", "switch-whole.bin", bytes([0, 0x40]) + head + vnet)
+    put("stream", "switch-whole-feed.bin", bytes([1, 0x60]) + PROBE + SWITCH + vrec(1600, 22) + vrec(60, 23))
+    # a SWITCH with no PROBE before it: a bad length, as without an offer
+    put("stream", "switch-unprobed.bin", bytes([0, 0x40 | 1, 5]) + OFFER + SWITCH + vrec(60, 30) +
+        stream(frame_bytes(60, 31)))
+    # a vnet length above STREAM_VNET_MAX (QEMU would skip it; we may not)
+    put("stream", "vnet-bad.bin", bytes([0, 0x40 | 2, 11, 200]) + PROBE + SWITCH + vrec(60, 24) +
+        struct.pack(">I", VNET_MAX + 1) + frame_bytes(180, 25) + vrec(100, 26))
+    # QEMU's framing: offered means nothing there
+    put("stream", "qemu-offered.bin", bytes([0, 0xc0 | 1, 9]) + struct.pack(">I", 0) * 3 +
+        struct.pack(">I", 60) + frame_bytes(60, 27) + struct.pack(">I", 0xfffe) + frame_bytes(300, 28))
 
 
 # ---- switch frames: records as in fuzz_frame.c ----

@@ -2,7 +2,7 @@
 #include "unit.h"
 #include "applets/switch/endpoint.h"
 #include "applets/switch/gro.h"
-#include "applets/switch/offload.h"
+#include "common/offload.h"
 #include "applets/switch/port.h"
 #include "applets/switch/tx.h"
 #include "common/loop.h"

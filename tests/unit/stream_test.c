@@ -224,3 +224,121 @@ TEST(stream_smaller_max_like_vde2)
 	stream_dec_init(&d, 100000);
 	CHECK(d.max == VDE_STREAM_MAX);
 }
+
+/* ---- the in-band offer of vnet records (stream.h) ---- */
+
+TEST(stream_offer_is_three_empty_records)
+{
+	static uint8_t buf[256];
+	struct stream_dec d;
+	size_t pos = 6;
+
+	memset(buf, 0, sizeof(buf));
+	put_frame(buf, &pos, 60);
+	reset(&d, VDE_STREAM_MAX);
+	CHECK(stream_dec_feed(&d, buf, 3, collect, &sink) == 0); /* split mid-record */
+	CHECK(d.events == 0);
+	CHECK(stream_dec_feed(&d, buf + 3, pos - 3, collect, &sink) == 0);
+	CHECK(d.events == STREAM_EV_OFFER);
+	CHECK(sink.n == 1 && frame_ok(0, 60));
+	/* two empty records are not an offer, nor are two and two */
+	reset(&d, VDE_STREAM_MAX);
+	pos = 4;
+	put_frame(buf, &pos, 14);
+	buf[pos++] = 0, buf[pos++] = 0;
+	buf[pos++] = 0, buf[pos++] = 0;
+	put_frame(buf, &pos, 14);
+	CHECK(stream_dec_feed(&d, buf, pos, collect, &sink) == 0);
+	CHECK(d.events == 0 && sink.n == 2 && d.errors == 0);
+}
+
+TEST(stream_probe_and_switch_only_after_our_offer)
+{
+	static uint8_t buf[256];
+	struct stream_dec d;
+	size_t pos = 0;
+
+	buf[pos++] = 0xff, buf[pos++] = 0xff; /* PROBE */
+	put_frame(buf, &pos, 60);
+	reset(&d, VDE_STREAM_MAX); /* we did not offer: a bad length, as ever */
+	CHECK(stream_dec_feed(&d, buf, pos, collect, &sink) == 1);
+	CHECK(d.errors == 1 && sink.n == 0 && d.events == 0);
+	reset(&d, VDE_STREAM_MAX);
+	d.offered = 1;
+	CHECK(stream_dec_feed(&d, buf, pos, collect, &sink) == 0);
+	CHECK(d.errors == 0 && d.events == STREAM_EV_PROBE && sink.n == 1 && frame_ok(0, 60));
+}
+
+/* After SWITCH: a 4-byte length and [vnet header][frame]; the step stops
+ * at the SWITCH so its owner can take the rest as vnet records. */
+TEST(stream_switch_after_a_probe_turns_to_vnet_records)
+{
+	static uint8_t buf[256];
+	struct stream_dec d;
+	size_t pos = 0, used;
+	int bad;
+
+	buf[pos++] = 0xff, buf[pos++] = 0xfe; /* SWITCH */
+	stream_hdr_n(buf + pos, 4, 10 + 60);
+	reset(&d, VDE_STREAM_MAX);
+	d.offered = 1; /* before any PROBE: a bad length */
+	CHECK(stream_dec_feed(&d, buf, pos, collect, &sink) == 1 && !d.vnet && d.errors == 1);
+	pos += 4;
+	memset(buf + pos, 0, 10);
+	make_frame(buf + pos + 10, 60);
+	pos += 70;
+	reset(&d, VDE_STREAM_MAX);
+	d.offered = 1;
+	static const uint8_t probe[2] = { 0xff, 0xff };
+	CHECK(stream_dec_feed(&d, probe, 2, collect, &sink) == 0 && d.events == STREAM_EV_PROBE);
+	d.events = 0;
+	used = stream_dec_step(&d, buf, pos, collect, &sink, &bad);
+	CHECK(used == 2 && !bad && sink.n == 0);
+	CHECK(d.events == STREAM_EV_SWITCH && d.vnet && d.hdrlen == 4);
+	CHECK(stream_dec_feed(&d, buf + used, pos - used, collect, &sink) == 0);
+	CHECK(sink.n == 1 && sink.len[0] == 70);
+	uint8_t want[60];
+	make_frame(want, 60);
+	CHECK(memcmp(sink.data[0] + 10, want, 60) == 0);
+	/* a length beyond the largest record is bad: the owner ends the stream */
+	stream_hdr_n(buf, 4, STREAM_VNET_MAX + 1);
+	CHECK(stream_dec_feed(&d, buf, 20, collect, &sink) == 1);
+	CHECK(d.errors == 1);
+}
+
+static struct { size_t len; uint32_t sum; int n; } big;
+
+static void collect_big(void *ctx, const uint8_t *rec, size_t len)
+{
+	(void)ctx;
+	big.len = len;
+	big.sum = 0;
+	for (size_t i = 0; i < len; i++)
+		big.sum = big.sum * 31 + rec[i];
+	big.n++;
+}
+
+/* A 64 KiB super-frame record arrives whole across reads of any size. */
+TEST(stream_vnet_super_frame_across_reads)
+{
+	static uint8_t buf[4 + STREAM_VNET_MAX];
+	struct stream_dec d;
+	uint32_t sum = 0;
+	size_t len = STREAM_VNET_MAX;
+
+	stream_hdr_n(buf, 4, len);
+	for (size_t i = 0; i < len; i++) {
+		buf[4 + i] = (uint8_t)(i * 13 + 5);
+		sum = sum * 31 + buf[4 + i];
+	}
+	stream_dec_init(&d, VDE_STREAM_MAX);
+	d.offered = 1;
+	static const uint8_t sw[4] = { 0xff, 0xff, 0xff, 0xfe }; /* PROBE, SWITCH */
+	CHECK(stream_dec_feed(&d, sw, 4, collect_big, NULL) == 0 && d.vnet);
+	memset(&big, 0, sizeof(big));
+	CHECK(stream_dec_feed(&d, buf, 3, collect_big, NULL) == 0);         /* inside the length */
+	CHECK(stream_dec_feed(&d, buf + 3, 40000, collect_big, NULL) == 0);
+	CHECK(big.n == 0);
+	CHECK(stream_dec_feed(&d, buf + 40003, sizeof(buf) - 40003, collect_big, NULL) == 0);
+	CHECK(big.n == 1 && big.len == len && big.sum == sum);
+}

@@ -9,7 +9,7 @@
  * IP length/id/checksum and the TCP sequence/flags/checksum per segment.
  */
 #include "offload.h"
-#include "common/proto.h"
+#include "proto.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -132,6 +132,19 @@ int offload_segment(const uint8_t *f, size_t len, const struct vnet_hdr *h,
 			break;
 	}
 	return 0;
+}
+
+int offload_hdr_ok(const struct vnet_hdr *vh, size_t len, size_t max_plain)
+{
+	int gso = vh->gso_type & ~VNET_GSO_ECN;
+
+	if (gso != VNET_GSO_NONE && gso != VNET_GSO_TCPV4 && gso != VNET_GSO_TCPV6)
+		return 0;
+	if (gso != VNET_GSO_NONE && (vh->gso_size < OFFLOAD_MIN_GSO_SIZE || vh->hdr_len > len))
+		return 0;
+	if ((vh->flags & VNET_F_NEEDS_CSUM) && (size_t)vh->csum_start + vh->csum_offset + 2 > len)
+		return 0;
+	return len <= (gso == VNET_GSO_NONE ? max_plain : VNET_MAX_FRAME);
 }
 
 int offload_to_plain(const uint8_t *f, size_t len, const struct vnet_hdr *vh,

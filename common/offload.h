@@ -9,7 +9,17 @@
 
 struct vnet_hdr;
 
-#include "common/csum.h" /* csum_add, csum_fold, csum_tcp_pseudo */
+#include "csum.h" /* csum_add, csum_fold, csum_tcp_pseudo */
+
+/* Linux's TCP_MIN_MSS: the smallest segment size we cut a super-frame
+ * into.  Without it one 64 KiB frame with a 1-byte size would become
+ * 65,000 frames for every port. */
+#define OFFLOAD_MIN_GSO_SIZE 88
+
+/* Is vh a header we act on, for a frame of len bytes: a known GSO type,
+ * a segment size of at least OFFLOAD_MIN_GSO_SIZE, offsets inside the
+ * frame, and only a super-frame longer than max_plain?  1 or 0. */
+int offload_hdr_ok(const struct vnet_hdr *vh, size_t len, size_t max_plain);
 
 /* Fill in the checksum vh asks for, in place; 0 or -1 (malformed). */
 int offload_csum(uint8_t *frame, size_t len, const struct vnet_hdr *vh);
