@@ -130,7 +130,12 @@ static void negotiate(struct vep *e, struct vep_stream *s)
 
 	s->dec.events = 0;
 	if ((ev & STREAM_EV_OFFER) && s->dec.offered && !s->probed) {
-		put_ctl(s, probe, sizeof(probe));
+		/* A write of its own where we can: a relay that rejects it
+		 * (vde2's wirefilter) drops the rest of the read it came in */
+		if (vep_stream_flush(e) == 0) {
+			put_ctl(s, probe, sizeof(probe));
+			vep_stream_flush(e);
+		}
 		s->probed = 1;
 	}
 	if ((ev & STREAM_EV_PROBE) && !s->confirmed) { /* once: no echo of a flood */
