@@ -140,7 +140,7 @@ int vep_group(const char *group, unsigned *gid);
 /* ---- vep_stream.c: 2-byte length framing on a pair of fds, shared by
  * stdio:// and cmd:// ---- */
 #define VEP_STREAM_OUT (128 * 1024) /* a slow reader costs drops, not memory */
-#define VEP_STREAM_IN (64 * 1024)
+#define VEP_STREAM_IN (256 * 1024) /* > a vnet record: most arrive whole, uncopied */
 #define VEP_STREAM_CTL 16 /* beyond OUT: the negotiation's records always fit */
 
 struct vep_stream {
