@@ -630,7 +630,7 @@ static int add_header(struct dir *d, const uint8_t *f, size_t len)
 	if (len < ETH_HDR_LEN || len > VDE_STREAM_MAX)
 		return 1; /* dropped, as pass() would */
 	if (!(at = stage_room(d, sizeof(plain) + len)))
-		return 0;
+		return !d->stage; /* no memory for a stage: dropped, not retried forever */
 	memcpy(at, &plain, sizeof(plain));
 	memcpy(at + sizeof(plain), f, len);
 	d->staged += sizeof(plain) + len;
