@@ -100,6 +100,10 @@ class Side:
         self.p.stdin.flush()
 
 def blast(sw1, sw2, vde, n=20000):
+    # stuck before the shell's timeout: say where, every thread (a writer
+    # blocked on a plug's stdin, a reader, the marker loop)
+    import faulthandler
+    faulthandler.dump_traceback_later(200, exit=True)
     x, y = Side(vde, sw1, 1), Side(vde, sw2, 2)
     wait_until(lambda: endpoints(sw1) == 2 and endpoints(sw2) == 2, "plugs to join")
     ws = [threading.Thread(target=s.blast, args=(n,)) for s in (x, y)]
@@ -301,7 +305,8 @@ dswitch s1 "$T/s1"
 dswitch s2 "$T/s2"
 bg cable "$VDE" dpipe "$VDE" plug "$T/s1" = "$VDE" plug "$T/s2"
 wait_for endpoints "$T/s1" 1 && wait_for endpoints "$T/s2" 1 || fail "the cable did not join both switches"
-timeout -k 5 240 python3 "$T/plugt.py" blast "$T/s1" "$T/s2" "$VDE" || fail "load through the cable"
+timeout -k 5 240 python3 "$T/plugt.py" blast "$T/s1" "$T/s2" "$VDE" ||
+	fail "load through the cable (the cable's processes: $(ps -o pid=,stat=,wchan=,args= --ppid "$PID_cable" | tr '\n' ';'))"
 kill -0 "$PID_cable" || fail "the cable died under load"
 kill "$PID_s1"
 wait_for gone "$PID_cable" || fail "the cable survived one of its switches"
