@@ -698,6 +698,9 @@ static int drain(struct plug *p, struct dir *d)
 	}
 }
 
+/* Nothing of d waits, received or converted: time to read from d->from. */
+static int dir_idle(const struct dir *d) { return d->n == 0 && d->in_next == d->in_n; }
+
 /* Receive buffers: ours, or for super-frames from a switch the big ones. */
 static int recv_buffers(struct dir *d)
 {
@@ -769,7 +772,7 @@ static void run(struct plug *p)
 
 		for (int i = 0; i < 2; i++) {
 			struct vep *e = p->ep[i];
-			int want_in = p->dir[i].n == 0 && p->dir[i].in_next == p->dir[i].in_n;
+			int want_in = dir_idle(&p->dir[i]);
 			int want_out = p->dir[1 - i].n > 0 || (e->kind->wants_out && e->kind->wants_out(e));
 			short ev = (short)(want_in ? POLLIN : 0);
 			if (e->fd_out == e->fd_in && want_out)
@@ -814,7 +817,7 @@ static void run(struct plug *p)
 		for (int i = 0; i < 2 && !p->stop; i++) {
 			struct vep *e = p->ep[i];
 			if ((fds[sl[i].in].revents & (POLLIN | POLLERR | POLLHUP)) ||
-			    (p->dir[i].n == 0 && p->dir[i].in_next == p->dir[i].in_n && e->in_buffered))
+			    (dir_idle(&p->dir[i]) && e->in_buffered))
 				pump(p, &p->dir[i]);
 		}
 	}

@@ -287,38 +287,31 @@ static int put_record(struct vep *e, struct vep_stream *s, const struct iovec *p
 	return 1;
 }
 
-int vep_stream_send(struct vep *e, const struct iovec *v, int n)
+/* nrec records of k parts each (parts[r * k] to parts[r * k + k - 1])
+ * into the buffer while it has room, then written: the records taken,
+ * or -1 when the stream ended. */
+static int send_records(struct vep *e, const struct iovec *parts, int nrec, int k)
 {
 	struct vep_stream *s = e->priv;
 	int done = 0;
 
-	while (done < n && put_record(e, s, v + done, 1))
+	while (done < nrec && put_record(e, s, parts + done * k, k))
 		done++;
 	if (vep_stream_flush(e) < 0)
 		return -1;
 	return done;
 }
 
+int vep_stream_send(struct vep *e, const struct iovec *v, int n) { return send_records(e, v, n, 1); }
+
 int vep_stream_send_records(struct vep *e, const struct iovec (*two)[2], int n)
 {
-	struct vep_stream *s = e->priv;
-	int done = 0;
-
-	while (done < n && put_record(e, s, two[done], 2))
-		done++;
-	if (vep_stream_flush(e) < 0)
-		return -1;
-	return done;
+	return send_records(e, &two[0][0], n, 2);
 }
 
 int vep_stream_send_record(struct vep *e, const struct iovec *parts, int n)
 {
-	struct vep_stream *s = e->priv;
-	int r = put_record(e, s, parts, n);
-
-	if (vep_stream_flush(e) < 0)
-		return -1;
-	return r;
+	return send_records(e, parts, 1, n);
 }
 
 int vep_stream_wants_out(const struct vep *e)

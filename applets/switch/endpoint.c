@@ -200,6 +200,33 @@ void ep_vnet_sndbuf(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
+void ep_vnet_pairs(struct iovec (*two)[2], const struct iovec *v, int n)
+{
+	static const struct vnet_hdr plain;
+
+	for (int i = 0; i < n; i++) {
+		two[i][0] = (struct iovec){ (void *)&plain, sizeof(plain) };
+		two[i][1] = v[i];
+	}
+}
+
+int ep_send_batch(int fd, const struct iovec *v, int n, int vnet)
+{
+	struct mmsghdr msgs[SW_BATCH];
+	struct iovec two[SW_BATCH][2];
+
+	if (n > SW_BATCH)
+		n = SW_BATCH;
+	if (vnet)
+		ep_vnet_pairs(two, v, n);
+	memset(msgs, 0, sizeof(msgs[0]) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		msgs[i].msg_hdr.msg_iov = vnet ? two[i] : (struct iovec *)&v[i];
+		msgs[i].msg_hdr.msg_iovlen = vnet ? 2 : 1;
+	}
+	return sendmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 void ep_rx_vnet(struct endpoint *ep, uint8_t *buf, size_t n)
 {
 	struct vnet_hdr vh;

@@ -75,6 +75,12 @@ void ep_rx_vnet(struct endpoint *ep, uint8_t *buf, size_t n);
  * holds three of them, too few to ride out a busy far end. */
 #define EP_VNET_SNDBUF (2 * 1024 * 1024)
 void ep_vnet_sndbuf(int fd);
+/* Plain frames v[0..n) (n <= SW_BATCH) of a batch for a cable that takes
+ * vnet headers: each behind a header with no offload state. */
+void ep_vnet_pairs(struct iovec (*two)[2], const struct iovec *v, int n);
+/* A batch as datagrams on fd in one sendmmsg, behind such headers when
+ * vnet: as sendmmsg (at most SW_BATCH go). */
+int ep_send_batch(int fd, const struct iovec *v, int n, int vnet);
 /* A received frame at buf + SW_HEADROOM: checked and forwarded. */
 void ep_rx_frame(struct endpoint *ep, uint8_t *buf, size_t n, int truncated);
 /* A frame of port p on its way in: through the port's impairment, if

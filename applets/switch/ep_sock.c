@@ -79,22 +79,7 @@ static ssize_t sock_write(struct endpoint *ep, const struct iovec *iov, int n)
 
 static int sock_write_batch(struct endpoint *ep, struct iovec *v, int n)
 {
-	static const struct vnet_hdr plain;
-	struct mmsghdr msgs[SW_BATCH];
-	struct iovec two[SW_BATCH][2];
-
-	if (n > SW_BATCH)
-		n = SW_BATCH;
-	memset(msgs, 0, sizeof(msgs[0]) * (size_t)n);
-	for (int i = 0; i < n; i++) {
-		if (ep->vnet) { /* a cable to a switch of ours: a header first */
-			two[i][0] = (struct iovec){ (void *)&plain, sizeof(plain) };
-			two[i][1] = v[i];
-		}
-		msgs[i].msg_hdr.msg_iov = ep->vnet ? two[i] : &v[i];
-		msgs[i].msg_hdr.msg_iovlen = ep->vnet ? 2 : 1;
-	}
-	return sendmmsg(ep->data.fd, msgs, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return ep_send_batch(ep->data.fd, v, n, ep->vnet); /* vnet: a cable to a switch of ours */
 }
 
 static int sock_gone(int err)

@@ -23,12 +23,13 @@ struct vep_state {
 static struct vep *vep_of(const struct endpoint *ep) { return ((struct vep_state *)ep->kind_state)->v; }
 
 /* Frames a kind keeps in its own memory are copied into ours: forward.c
- * needs headroom before a frame and room after it. */
-static int take(uint8_t *buf, struct iovec *iov)
+ * needs headroom before a frame and room after it.  max: the longest
+ * iov_len the buffer at buf takes. */
+static int take(uint8_t *buf, struct iovec *iov, size_t max)
 {
 	uint8_t *mine = buf + SW_HEADROOM;
 
-	if (iov->iov_len == 0 || iov->iov_len > VDE_FRAME_MAX + 1)
+	if (iov->iov_len == 0 || iov->iov_len > max)
 		return -1; /* truncated, or more than any buffer of ours */
 	if (iov->iov_base != mine)
 		memmove(mine, iov->iov_base, iov->iov_len);
@@ -53,14 +54,10 @@ static int receive_vnet(struct endpoint *ep, struct vep *v)
 	}
 	tx_batch_begin();
 	for (int i = 0; i < n && ep->ops; i++) {
-		uint8_t *mine = bufs[i] + SW_HEADROOM;
-		if (iov[i].iov_len == 0 || iov[i].iov_len >= EP_VNET_MAXREAD) {
+		if (take(bufs[i], &iov[i], EP_VNET_MAXREAD - 1) < 0)
 			ep->port->drops++; /* truncated */
-			continue;
-		}
-		if (iov[i].iov_base != mine) /* a stream's own memory */
-			memmove(mine, iov[i].iov_base, iov[i].iov_len);
-		ep_rx_vnet(ep, bufs[i], iov[i].iov_len);
+		else
+			ep_rx_vnet(ep, bufs[i], iov[i].iov_len);
 	}
 	tx_batch_end();
 	return n;
@@ -81,7 +78,7 @@ static int receive_plain(struct endpoint *ep, struct vep *v, int budget)
 	}
 	tx_batch_begin();
 	for (int i = 0; i < n && ep->ops; i++) {
-		int bad = take(bufs[i], &iov[i]);
+		int bad = take(bufs[i], &iov[i], VDE_FRAME_MAX + 1);
 		ep_rx_frame(ep, bufs[i], iov[i].iov_len, bad);
 	}
 	tx_batch_end();
@@ -125,19 +122,17 @@ static void vep_receive(struct endpoint *ep)
 	}
 }
 
-/* The kinds' send: frames taken (sent or dropped), fewer = no room,
- * -1 = ended.  As write(2) for tx.c: EAGAIN, and EPIPE for the end. */
-static int vep_send(struct endpoint *ep, struct iovec *v, int n)
+/* A kind's "frames taken" (fewer: no room now, -1: ended) as write(2)
+ * for tx.c: EAGAIN, and EPIPE for the end; output the kind holds is
+ * written on POLLOUT. */
+static int as_written(struct endpoint *ep, struct vep *e, int r)
 {
-	struct vep *e = vep_of(ep);
-	int r = e->kind->send(e, v, n);
-
 	if (r < 0) {
 		errno = EPIPE;
 		return -1;
 	}
 	if (e->kind->wants_out && e->kind->wants_out(e))
-		ep_poll_out(ep, 1); /* the kind holds output: write it on POLLOUT */
+		ep_poll_out(ep, 1);
 	if (r == 0) {
 		errno = EAGAIN;
 		return -1;
@@ -145,20 +140,19 @@ static int vep_send(struct endpoint *ep, struct iovec *v, int n)
 	return r;
 }
 
+static int vep_send(struct endpoint *ep, struct iovec *v, int n)
+{
+	struct vep *e = vep_of(ep);
+
+	return as_written(ep, e, e->kind->send(e, v, n));
+}
+
 static ssize_t vep_write(struct endpoint *ep, const struct iovec *iov, int n)
 {
 	struct vep *e = vep_of(ep);
 
-	if (e->vnet_out && (e->kind->flags & VEP_STREAM)) { /* [header][frame]: one record */
-		int r = vep_stream_send_record(e, iov, n);
-		if (r < 0)
-			errno = EPIPE;
-		else if (r == 0)
-			errno = EAGAIN;
-		if (e->kind->wants_out(e))
-			ep_poll_out(ep, 1);
-		return r > 0 ? 1 : -1;
-	}
+	if (e->vnet_out && (e->kind->flags & VEP_STREAM)) /* [header][frame]: one record */
+		return as_written(ep, e, vep_stream_send_record(e, iov, n));
 	if (e->vnet_out) { /* [header][frame]: one datagram (vde://) */
 		struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
 		ssize_t r = sendmsg(e->fd_out, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -170,37 +164,20 @@ static ssize_t vep_write(struct endpoint *ep, const struct iovec *iov, int n)
 }
 
 /* Plain frames to a cable that takes vnet records: a header with no
- * offload state before each, n datagrams in one sendmmsg (vde://) or n
- * records in one write (a stream). */
+ * offload state before each, n records in one write (a stream) or n
+ * datagrams in one sendmmsg (vde://). */
 static int vep_write_vnet_batch(struct endpoint *ep, struct vep *e, struct iovec *v, int n)
 {
-	static const struct vnet_hdr plain;
-	struct mmsghdr msgs[SW_BATCH];
 	struct iovec two[SW_BATCH][2];
 	int r;
 
-	if (n > SW_BATCH)
-		n = SW_BATCH;
-	for (int i = 0; i < n; i++) {
-		two[i][0] = (struct iovec){ (void *)&plain, sizeof(plain) };
-		two[i][1] = v[i];
-	}
 	if (e->kind->flags & VEP_STREAM) {
-		r = vep_stream_send_records(e, two, n);
-		if (r < 0)
-			errno = EPIPE;
-		else if (r == 0)
-			errno = EAGAIN;
-		if (e->kind->wants_out(e))
-			ep_poll_out(ep, 1);
-		return r > 0 ? r : -1;
+		if (n > SW_BATCH)
+			n = SW_BATCH;
+		ep_vnet_pairs(two, v, n);
+		return as_written(ep, e, vep_stream_send_records(e, two, n));
 	}
-	memset(msgs, 0, sizeof(msgs[0]) * (size_t)n);
-	for (int i = 0; i < n; i++) {
-		msgs[i].msg_hdr.msg_iov = two[i];
-		msgs[i].msg_hdr.msg_iovlen = 2;
-	}
-	r = sendmmsg(e->fd_out, msgs, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	r = ep_send_batch(e->fd_out, v, n, 1);
 	if (r < 0 && vep_unix_classify(errno) == VEP_E_GONE)
 		errno = EPIPE;
 	return r;
